@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: format, lint and type checks, then Node's test runner over every
+# *_test.ts (unit tests beside the code, end-to-end tests in e2e/), then the Deno pass of
+# the edge. Assumes scripts/setup.sh has run (npm test does both).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+echo "== format and lint (deno fmt --check, deno lint)"
+deno fmt --check
+deno lint
+
+echo "== type check (tsc)"
+tsc -p tsconfig.json
+
+echo "== deno pass of the edge (deno check, deno test --cached-only)"
+deno check --cached-only edge/main_deno.ts
+deno test --cached-only --allow-all --no-check=remote edge/ core/
+
+echo "== node tests (node --test via tsx)"
+# Node 20's --test takes no globs: list the files ourselves.
+mapfile -t files < <(find core edge appliance cli e2e provisioning -name '*_test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+node --import tsx --test --test-concurrency=2 "${files[@]}"
