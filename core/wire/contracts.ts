@@ -1,0 +1,244 @@
+// Every payload that crosses a process boundary, as one validated, versioned shape used by
+// both sides: encoder agent ↔ edge (hook relay, decisions, register/heartbeat), collector
+// ↔ edge (ingest, heartbeat), player ↔ edge (playback tokens), and the error body.
+// `v` is the wire version: a receiver refuses shapes of a version it does not speak.
+import { z } from 'zod';
+
+export const WIRE_VERSION = 1 as const;
+const version = z.literal(WIRE_VERSION).describe('wire version of this payload');
+
+/** Public ids (rooms, events, nodes): what URLs, stream names and file names carry. */
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
+export const nodeIdSchema = slugSchema;
+export const roomIdSchema = slugSchema;
+
+/** nginx-rtmp's per-connection client id, unique per nginx worker lifetime. */
+const clientIdSchema = z.string().regex(/^[0-9]{1,20}$/, 'must be nginx-rtmp client id digits');
+const addrSchema = z.string().min(1).max(64).describe('client IP address as nginx saw it');
+const isoTime = z.string().datetime({ offset: true });
+
+// ---------------------------------------------------------------- errors
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('machine-readable code, e.g. bad_request, unauthorized'),
+      message: z.string().describe('what is wrong, in words for a person'),
+      issues: z.array(z.string()).optional().describe('each invalid field, with its path'),
+    }),
+  })
+  .meta({ id: 'Error' });
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+// ---------------------------------------------------------------- ladder
+
+const renditionName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/);
+export const renditionSchema = z.discriminatedUnion('codec', [
+  z.object({ name: renditionName, codec: z.literal('copy') }).strict(),
+  z.object({
+    name: renditionName,
+    codec: z.enum(['h264', 'vp9']),
+    height: z.number().int().min(144).max(2160).refine((h) => h % 2 === 0, 'must be even'),
+    videoKbps: z.number().int().positive(),
+    audioKbps: z.number().int().positive(),
+    fps: z.number().positive().max(120).optional(),
+  }).strict(),
+  z.object({ name: renditionName, codec: z.literal('audio'), audioKbps: z.number().int().positive() }).strict(),
+]).meta({ id: 'Rendition' });
+export type Rendition = z.infer<typeof renditionSchema>;
+export const ladderSchema = z.array(renditionSchema).min(1).max(12);
+
+// ---------------------------------------------------------------- hook relay (encoder → edge)
+
+export const publishRequestSchema = z.object({
+  v: version,
+  nodeId: nodeIdSchema,
+  clientId: clientIdSchema,
+  app: z.string().min(1).max(64),
+  /** The stream key as the publisher sent it. Only ever in a signed body, never logged. */
+  streamKey: z.string().min(1).max(256),
+  addr: addrSchema,
+}).strict().meta({ id: 'PublishRequest' });
+export type PublishRequest = z.infer<typeof publishRequestSchema>;
+
+export const sessionRefSchema = z.object({ nodeId: nodeIdSchema, clientId: clientIdSchema }).strict();
+export type SessionRef = z.infer<typeof sessionRefSchema>;
+
+export const publishDecisionSchema = z.discriminatedUnion('decision', [
+  z.object({
+    v: version,
+    decision: z.literal('allow'),
+    sessionId: z.string(),
+    /** The public room id: the only name the stream has downstream of the agent. */
+    room: roomIdSchema,
+    /** The room's own ladder, or null for the node's default. */
+    ladder: ladderSchema.nullable(),
+    /** A stale session of the same room the node must drop at once (ghost publisher). */
+    takeover: sessionRefSchema.nullable(),
+  }).strict(),
+  z.object({ v: version, decision: z.literal('refuse'), reason: z.string() }).strict(),
+]).meta({ id: 'PublishDecision' });
+export type PublishDecision = z.infer<typeof publishDecisionSchema>;
+
+export const updateRequestSchema = z.object({
+  v: version,
+  nodeId: nodeIdSchema,
+  clientId: clientIdSchema,
+  sessionId: z.string().min(1).max(64),
+  room: roomIdSchema,
+  /** Seconds since the publish started, as nginx reports it. */
+  time: z.number().nonnegative(),
+  bytesIn: z.number().int().nonnegative().optional(),
+}).strict().meta({ id: 'UpdateRequest' });
+export type UpdateRequest = z.infer<typeof updateRequestSchema>;
+
+export const updateDecisionSchema = z.object({
+  v: version,
+  decision: z.enum(['continue', 'cutOff']),
+  reason: z.string().optional(),
+}).strict().meta({ id: 'UpdateDecision' });
+export type UpdateDecision = z.infer<typeof updateDecisionSchema>;
+
+export const publishDoneRequestSchema = z.object({
+  v: version,
+  nodeId: nodeIdSchema,
+  clientId: clientIdSchema,
+  sessionId: z.string().min(1).max(64),
+  room: roomIdSchema,
+}).strict().meta({ id: 'PublishDoneRequest' });
+export type PublishDoneRequest = z.infer<typeof publishDoneRequestSchema>;
+
+export const playRequestSchema = z.object({
+  v: version,
+  nodeId: nodeIdSchema,
+  clientId: clientIdSchema,
+  room: roomIdSchema,
+  /** Playback token query parameters the RTMP player sent (`e`, `s`, `t`). */
+  token: z.object({ e: z.string().max(16), s: z.string().max(64), t: z.string().max(64) }).strict().nullable(),
+  addr: addrSchema,
+}).strict().meta({ id: 'PlayRequest' });
+export type PlayRequest = z.infer<typeof playRequestSchema>;
+
+export const playDecisionSchema = z.object({
+  v: version,
+  decision: z.enum(['allow', 'refuse']),
+  reason: z.string().optional(),
+}).strict().meta({ id: 'PlayDecision' });
+export type PlayDecision = z.infer<typeof playDecisionSchema>;
+
+// ---------------------------------------------------------------- registry
+
+export const nodeKindSchema = z.enum(['encoder', 'collector']);
+export type NodeKind = z.infer<typeof nodeKindSchema>;
+
+export const registerRequestSchema = z.object({
+  v: version,
+  nodeId: nodeIdSchema,
+  kind: nodeKindSchema,
+  softwareVersion: z.string().max(64),
+  /** Encoders: base URL viewers fetch `/hls/...` from. */
+  publicUrl: z.url({ protocol: /^https?$/ }).nullable(),
+  /** Encoders: RTMP base URL collectors publish to, without any key. */
+  rtmpUrl: z.url({ protocol: /^rtmps?$/ }).nullable(),
+  /** Encoders: how many rooms the node can carry. */
+  capacity: z.number().int().min(0).max(1000),
+}).strict().meta({ id: 'RegisterRequest' });
+export type RegisterRequest = z.infer<typeof registerRequestSchema>;
+
+export const registerResponseSchema = z.object({
+  v: version,
+  heartbeatIntervalSeconds: z.number().positive(),
+  downAfterSeconds: z.number().positive(),
+}).strict().meta({ id: 'RegisterResponse' });
+export type RegisterResponse = z.infer<typeof registerResponseSchema>;
+
+export const renditionStatusSchema = z.object({
+  name: renditionName,
+  /** ffmpeg's `-progress` speed: 1.0 keeps up with live, below falls behind. */
+  speed: z.number().nonnegative().nullable(),
+}).strict();
+
+export const encoderRoomStatusSchema = z.object({
+  room: roomIdSchema,
+  sessionId: z.string().max(64),
+  renditions: z.array(renditionStatusSchema).max(16),
+  viewers: z.number().int().nonnegative(),
+  errors: z.array(z.string().max(500)).max(20),
+}).strict();
+
+export const encoderHeartbeatSchema = z.object({
+  v: version,
+  nodeId: nodeIdSchema,
+  kind: z.literal('encoder'),
+  capacity: z.number().int().min(0).max(1000),
+  /** CPU busy share over the last interval, 0..1 of all cores. */
+  cpuLoad: z.number().min(0).max(1),
+  rooms: z.array(encoderRoomStatusSchema).max(1000),
+  errors: z.array(z.string().max(500)).max(20),
+}).strict().meta({ id: 'EncoderHeartbeat' });
+export type EncoderHeartbeat = z.infer<typeof encoderHeartbeatSchema>;
+
+const levelSchema = z.object({ rmsDb: z.number().min(-200).max(10), peakDb: z.number().min(-200).max(10) }).strict();
+
+export const collectorHeartbeatSchema = z.object({
+  v: version,
+  nodeId: nodeIdSchema,
+  kind: z.literal('collector'),
+  room: roomIdSchema,
+  state: z.enum(['starting', 'live', 'reconnecting', 'offline', 'error']),
+  input: z.object({ present: z.boolean(), format: z.string().max(120).nullable() }).strict(),
+  levels: z.array(levelSchema).max(16),
+  uplink: z.object({
+    state: z.enum(['connecting', 'live', 'backoff', 'refused', 'idle']),
+    bitrateKbps: z.number().nonnegative(),
+    reconnects: z.number().int().nonnegative(),
+    lastFailureAt: isoTime.nullable(),
+  }).strict(),
+  recording: z.object({
+    active: z.boolean(),
+    diskFreeMb: z.number().nonnegative(),
+    lowDisk: z.boolean(),
+  }).strict(),
+  /** A small JPEG preview, base64; capped so heartbeats stay cheap. */
+  previewJpegBase64: z.string().max(96_000).regex(/^[A-Za-z0-9+/=]*$/).nullable(),
+}).strict().meta({ id: 'CollectorHeartbeat' });
+export type CollectorHeartbeat = z.infer<typeof collectorHeartbeatSchema>;
+
+export const heartbeatSchema = z.discriminatedUnion('kind', [encoderHeartbeatSchema, collectorHeartbeatSchema]);
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+export const heartbeatResponseSchema = z.object({
+  v: version,
+  /** Sessions the node must drop (cut off by an operator, key revoked). */
+  cutOff: z.array(sessionRefSchema),
+}).strict().meta({ id: 'HeartbeatResponse' });
+export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
+
+export const ingestRequestSchema = z.object({ v: version, nodeId: nodeIdSchema, room: roomIdSchema })
+  .strict().meta({ id: 'IngestRequest' });
+export type IngestRequest = z.infer<typeof ingestRequestSchema>;
+
+export const ingestResponseSchema = z.object({
+  v: version,
+  room: roomIdSchema,
+  encoderNodeId: nodeIdSchema,
+  /** RTMP application URL; the collector appends its own stream key in memory only. */
+  rtmpUrl: z.string(),
+}).strict().meta({ id: 'IngestResponse' });
+export type IngestResponse = z.infer<typeof ingestResponseSchema>;
+
+// ---------------------------------------------------------------- playback (player → edge)
+
+export const playbackGrantSchema = z.object({
+  v: version,
+  room: roomIdSchema,
+  /** Master playlist URL, token included. */
+  url: z.string(),
+  /** The token alone, as a query string (`e=…&s=…&t=…`), to append to other requests. */
+  tokenQuery: z.string(),
+  session: z.string(),
+  expiresAt: isoTime,
+}).strict().meta({ id: 'PlaybackGrant' });
+export type PlaybackGrant = z.infer<typeof playbackGrantSchema>;

@@ -1,0 +1,95 @@
+// The edge: one Hono app built from Web-standard APIs only, so the same code runs on Node
+// (self-hosted, edge/main_node.ts) and on Deno (edge/main_deno.ts). Every answer that is
+// not a success is the JSON error body of core/wire; bad input is a 4xx naming the
+// problem, never a 500.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import type { EdgeDeps } from './deps.ts';
+import type { EdgeEnv } from './env.ts';
+import { asContentfulStatus, ERROR_CODES, errorBody, type ErrorStatus, HttpError } from './http_error.ts';
+import { nodeRoutes } from './routes/nodes.ts';
+import { operatorRoutes } from './routes/operator.ts';
+import { publicRoutes } from './routes/public.ts';
+
+export const API_BASE = '/api/v1';
+
+function isErrorStatus(status: number): status is ErrorStatus {
+  return status in ERROR_CODES;
+}
+
+export function createApp(deps: EdgeDeps) {
+  const app = new OpenAPIHono<EdgeEnv>();
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      return c.json(errorBody(error.status, error.message, error.issues), asContentfulStatus(error.status));
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      // Hono's own 4xx (malformed JSON, body limit): keep its status, our body shape.
+      const status = isErrorStatus(error.status) ? error.status : 400;
+      const message = error.message || 'bad request';
+      return c.json(errorBody(status, message), asContentfulStatus(status));
+    }
+    deps.log.error('unhandled error', { method: c.req.method, path: new URL(c.req.url).pathname, error: String(error) });
+    return c.json(errorBody(500, 'internal error; it has been logged'), 500);
+  });
+
+  app.notFound((c) => c.json(errorBody(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+
+  if (deps.settings.corsOrigins.length) {
+    app.use(`${API_BASE}/*`, cors({ origin: deps.settings.corsOrigins, allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }));
+  }
+
+  app.use(`${API_BASE}/*`, bodyLimit({
+    maxSize: deps.settings.maxBodyBytes,
+    onError: () => {
+      throw new HttpError(413, `body is larger than ${deps.settings.maxBodyBytes} bytes`);
+    },
+  }));
+
+  // Every API body is JSON; saying so is required, so a form post or a stray upload gets a
+  // clear 415 instead of a confusing validation error.
+  app.use(`${API_BASE}/*`, async (c, next) => {
+    if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+      const type = c.req.header('content-type') ?? '';
+      const hasBody = c.req.header('content-length') !== '0' && c.req.raw.body !== null;
+      if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) {
+        throw new HttpError(415, `body must be JSON (Content-Type: application/json), got ${type ? `'${type.slice(0, 60)}'` : 'no Content-Type'}`);
+      }
+    }
+    await next();
+  });
+
+  app.get(`${API_BASE}/health`, (c) => c.json({ ok: true, version: deps.softwareVersion }));
+
+  app.route(API_BASE, operatorRoutes(deps));
+  app.route(API_BASE, nodeRoutes(deps));
+  app.route(API_BASE, publicRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'operator token from `roomcast login` or POST /api/v1/auth/login',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'nodeSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-roomcast-signature',
+    description: 'HMAC-SHA256 over method, path, timestamp, nonce and body hash with the node secret; ' +
+      'with x-roomcast-node, x-roomcast-timestamp and x-roomcast-nonce',
+  });
+  app.doc31(`${API_BASE}/openapi.json`, {
+    openapi: '3.1.0',
+    info: {
+      title: 'roomcast edge API',
+      version: deps.softwareVersion,
+      description: 'Operator, public and node APIs of the roomcast edge. Errors are `{ error: { code, message, issues? } }`.',
+    },
+  });
+
+  return app;
+}
+
+export type EdgeApp = ReturnType<typeof createApp>;

@@ -1,0 +1,29 @@
+// Everything the edge app needs, passed in one object (no module-level singletons), so
+// the same app runs on Node, on Deno and in tests with other collaborators.
+import type { Logger } from '../core/log.ts';
+import type { Database } from './db/client.ts';
+import type { LiveStore } from './store/store.ts';
+
+/** The parts of the `edge` config section the app itself reads. */
+export interface EdgeSettings {
+  publicUrl: string;
+  corsOrigins: string[];
+  maxBodyBytes: number;
+  nodes: { heartbeatIntervalSeconds: number; downAfterSeconds: number };
+  playbackTokenTtlSeconds: number;
+  signatureMaxSkewSeconds: number;
+  publishAuth: { maxFailuresPerWindow: number; windowSeconds: number };
+  sessionTtlHours: number;
+}
+
+export interface EdgeDeps {
+  db: Database;
+  store: LiveStore;
+  settings: EdgeSettings;
+  /** Node secrets are derived from it; never logged, never sent. */
+  clusterSecret: string;
+  log: Logger;
+  softwareVersion: string;
+  /** Unix milliseconds; injectable so tests can move time. */
+  now: () => number;
+}

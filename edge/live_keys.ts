@@ -1,0 +1,19 @@
+// Names of the edge's keys in the LiveStore, in one place so no two features collide.
+export const liveKeys = {
+  /** Present while the node heartbeats; value: its last heartbeat summary (JSON). */
+  nodeAlive: (nodeId: string) => `node:${nodeId}:alive`,
+  /** Ids of every encoder that ever registered with this edge. */
+  encoders: 'nodes:encoders',
+  /** A request nonce already seen from a node (replay protection). */
+  nonce: (nodeId: string, nonce: string) => `nonce:${nodeId}:${nonce}`,
+  /** Failed publish authorisations from one address in the current window. */
+  publishFailures: (addr: string) => `ratelimit:publish:${addr}`,
+  /** Failed logins for one email in the current window. */
+  loginFailures: (email: string) => `ratelimit:login:${email}`,
+  /** The encoder a room was last sent to, so a reconnecting collector returns to it. */
+  assignment: (roomId: string) => `assign:${roomId}`,
+  /** Per-room live status reported by the encoder (viewers, renditions), JSON. */
+  roomStatus: (roomId: string) => `room:${roomId}:status`,
+  /** The collector's last heartbeat for a room, JSON. */
+  collectorStatus: (roomId: string) => `room:${roomId}:collector`,
+} as const;

@@ -1,0 +1,213 @@
+// The node registry: operators add encoder and collector nodes (and get each node's secret
+// once); nodes register and heartbeat; a node whose heartbeats stop is down and gets no
+// new rooms; a collector asks where to push and gets the least-loaded healthy encoder.
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type {
+  EncoderHeartbeat,
+  Heartbeat,
+  HeartbeatResponse,
+  IngestResponse,
+  NodeKind,
+  RegisterRequest,
+  RegisterResponse,
+  SessionRef,
+} from '../../core/wire/contracts.ts';
+import { WIRE_VERSION } from '../../core/wire/contracts.ts';
+import { nodes, publishSessions } from '../db/schema.ts';
+import type { EdgeDeps } from '../deps.ts';
+import { HttpError } from '../http_error.ts';
+import { deriveNodeSecret } from '../auth/secrets.ts';
+import { liveKeys } from '../live_keys.ts';
+import { getRoom } from './rooms.ts';
+
+type NodeRow = typeof nodes.$inferSelect;
+
+export interface NodeInfo {
+  id: string;
+  kind: NodeKind;
+  state: 'up' | 'down' | 'new';
+  publicUrl: string | null;
+  rtmpUrl: string | null;
+  capacity: number;
+  softwareVersion: string | null;
+  lastHeartbeatAt: string | null;
+  /** From the last heartbeat while up: rooms carried, CPU load, viewers. */
+  load: { rooms: number; cpuLoad: number; viewers: number } | null;
+}
+
+/** What the edge keeps in the live store for a node that is up. */
+interface AliveSummary {
+  kind: NodeKind;
+  rooms: number;
+  capacity: number;
+  cpuLoad: number;
+  viewers: number;
+}
+
+const ASSIGNMENT_TTL_MS = 30 * 60_000;
+
+export async function findNode(deps: EdgeDeps, nodeId: string): Promise<NodeRow | null> {
+  return (await deps.db.select().from(nodes).where(eq(nodes.id, nodeId)))[0] ?? null;
+}
+
+/** The node's current secret, for verifying its signed requests. */
+export async function nodeSecret(deps: EdgeDeps, node: NodeRow): Promise<string> {
+  return deriveNodeSecret(deps.clusterSecret, node.id, node.secretGeneration);
+}
+
+export async function addNode(deps: EdgeDeps, input: { id: string; kind: NodeKind }): Promise<{ node: NodeInfo; secret: string }> {
+  if (await findNode(deps, input.id)) throw new HttpError(409, `node '${input.id}' exists already; rotate its secret instead`);
+  const row: NodeRow = {
+    id: input.id,
+    kind: input.kind,
+    secretGeneration: 1,
+    publicUrl: null,
+    rtmpUrl: null,
+    capacity: 0,
+    softwareVersion: null,
+    createdAt: deps.now(),
+    registeredAt: null,
+    lastHeartbeatAt: null,
+  };
+  await deps.db.insert(nodes).values(row);
+  return { node: await describeNode(deps, row), secret: await nodeSecret(deps, row) };
+}
+
+/** A new secret for the node; the old one stops working at once. */
+export async function rotateNodeSecret(deps: EdgeDeps, nodeId: string): Promise<{ node: NodeInfo; secret: string }> {
+  const row = await findNode(deps, nodeId);
+  if (!row) throw new HttpError(404, `no node '${nodeId}'`);
+  const rotated = { ...row, secretGeneration: row.secretGeneration + 1 };
+  await deps.db.update(nodes).set({ secretGeneration: rotated.secretGeneration }).where(eq(nodes.id, nodeId));
+  return { node: await describeNode(deps, rotated), secret: await nodeSecret(deps, rotated) };
+}
+
+export async function removeNode(deps: EdgeDeps, nodeId: string): Promise<void> {
+  if (!(await findNode(deps, nodeId))) throw new HttpError(404, `no node '${nodeId}'`);
+  await deps.db.delete(nodes).where(eq(nodes.id, nodeId));
+  await deps.store.del(liveKeys.nodeAlive(nodeId));
+  await deps.store.setRemove(liveKeys.encoders, nodeId);
+}
+
+async function aliveSummary(deps: EdgeDeps, nodeId: string): Promise<AliveSummary | null> {
+  const text = await deps.store.get(liveKeys.nodeAlive(nodeId));
+  return text ? JSON.parse(text) as AliveSummary : null;
+}
+
+export async function isNodeUp(deps: EdgeDeps, nodeId: string): Promise<boolean> {
+  return (await deps.store.get(liveKeys.nodeAlive(nodeId))) !== null;
+}
+
+async function describeNode(deps: EdgeDeps, row: NodeRow): Promise<NodeInfo> {
+  const alive = await aliveSummary(deps, row.id);
+  return {
+    id: row.id,
+    kind: row.kind,
+    state: alive ? 'up' : row.registeredAt === null ? 'new' : 'down',
+    publicUrl: row.publicUrl,
+    rtmpUrl: row.rtmpUrl,
+    capacity: row.capacity,
+    softwareVersion: row.softwareVersion,
+    lastHeartbeatAt: row.lastHeartbeatAt === null ? null : new Date(row.lastHeartbeatAt).toISOString(),
+    load: alive ? { rooms: alive.rooms, cpuLoad: alive.cpuLoad, viewers: alive.viewers } : null,
+  };
+}
+
+export async function listNodes(deps: EdgeDeps): Promise<NodeInfo[]> {
+  const rows = await deps.db.select().from(nodes).orderBy(asc(nodes.id));
+  return Promise.all(rows.map((row) => describeNode(deps, row)));
+}
+
+function aliveTtlMs(deps: EdgeDeps): number {
+  return deps.settings.nodes.downAfterSeconds * 1000;
+}
+
+export async function registerNode(deps: EdgeDeps, node: NodeRow, request: RegisterRequest): Promise<RegisterResponse> {
+  if (request.kind !== node.kind) {
+    throw new HttpError(409, `node '${node.id}' was added as ${node.kind}, not ${request.kind}`);
+  }
+  await deps.db.update(nodes).set({
+    publicUrl: request.publicUrl,
+    rtmpUrl: request.rtmpUrl,
+    capacity: request.capacity,
+    softwareVersion: request.softwareVersion,
+    registeredAt: deps.now(),
+    lastHeartbeatAt: deps.now(),
+  }).where(eq(nodes.id, node.id));
+  const summary: AliveSummary = { kind: node.kind, rooms: 0, capacity: request.capacity, cpuLoad: 0, viewers: 0 };
+  await deps.store.set(liveKeys.nodeAlive(node.id), JSON.stringify(summary), { ttlMs: aliveTtlMs(deps) });
+  if (node.kind === 'encoder') await deps.store.setAdd(liveKeys.encoders, node.id);
+  deps.log.info('node registered', { node: node.id, kind: node.kind, capacity: request.capacity });
+  return {
+    v: WIRE_VERSION,
+    heartbeatIntervalSeconds: deps.settings.nodes.heartbeatIntervalSeconds,
+    downAfterSeconds: deps.settings.nodes.downAfterSeconds,
+  };
+}
+
+export async function recordHeartbeat(deps: EdgeDeps, node: NodeRow, heartbeat: Heartbeat): Promise<HeartbeatResponse> {
+  if (heartbeat.kind !== node.kind) throw new HttpError(409, `node '${node.id}' is a ${node.kind}, not a ${heartbeat.kind}`);
+  if (node.registeredAt === null) throw new HttpError(409, `node '${node.id}' must register before it heartbeats`);
+  await deps.db.update(nodes).set({ lastHeartbeatAt: deps.now() }).where(eq(nodes.id, node.id));
+  const ttlMs = aliveTtlMs(deps);
+  if (heartbeat.kind === 'collector') {
+    await deps.store.set(liveKeys.nodeAlive(node.id), JSON.stringify({ kind: 'collector', rooms: 1, capacity: 1, cpuLoad: 0, viewers: 0 }), { ttlMs });
+    await deps.store.set(liveKeys.collectorStatus(heartbeat.room), JSON.stringify({ ...heartbeat, at: deps.now() }), { ttlMs });
+    return { v: WIRE_VERSION, cutOff: [] };
+  }
+  const viewers = heartbeat.rooms.reduce((sum, room) => sum + room.viewers, 0);
+  const summary: AliveSummary = {
+    kind: 'encoder',
+    rooms: heartbeat.rooms.length,
+    capacity: heartbeat.capacity,
+    cpuLoad: heartbeat.cpuLoad,
+    viewers,
+  };
+  await deps.store.set(liveKeys.nodeAlive(node.id), JSON.stringify(summary), { ttlMs });
+  await deps.store.setAdd(liveKeys.encoders, node.id);
+  for (const room of heartbeat.rooms) {
+    await deps.store.set(liveKeys.roomStatus(room.room), JSON.stringify({ nodeId: node.id, ...room }), { ttlMs });
+  }
+  return { v: WIRE_VERSION, cutOff: await sessionsToCut(deps, node.id, heartbeat) };
+}
+
+/** Sessions the node still carries that the edge has ended (taken over, cut off, key revoked). */
+async function sessionsToCut(deps: EdgeDeps, nodeId: string, heartbeat: EncoderHeartbeat): Promise<SessionRef[]> {
+  const cut: SessionRef[] = [];
+  for (const room of heartbeat.rooms) {
+    const row = (await deps.db.select().from(publishSessions).where(eq(publishSessions.id, room.sessionId)))[0];
+    if (row && row.nodeId === nodeId && row.endedAt !== null && row.endReason !== 'done') {
+      cut.push({ nodeId, clientId: row.clientId });
+    }
+  }
+  return cut;
+}
+
+/**
+ * Where a collector should push: the encoder already carrying the room, else the one it
+ * was last sent to if that is still up, else the least-loaded healthy encoder with room
+ * to spare (fewest rooms per capacity, then lowest CPU).
+ */
+export async function assignIngest(deps: EdgeDeps, roomId: string): Promise<IngestResponse> {
+  await getRoom(deps, roomId);
+  const candidates: { row: NodeRow; alive: AliveSummary }[] = [];
+  for (const nodeId of await deps.store.setMembers(liveKeys.encoders)) {
+    const alive = await aliveSummary(deps, nodeId);
+    const row = alive ? await findNode(deps, nodeId) : null;
+    if (alive && row?.kind === 'encoder' && row.rtmpUrl) candidates.push({ row, alive });
+  }
+  if (!candidates.length) throw new HttpError(503, 'no healthy encoder is registered; start one (roomcast encoder) and retry');
+
+  const open = (await deps.db.select({ nodeId: publishSessions.nodeId }).from(publishSessions)
+    .where(and(eq(publishSessions.roomId, roomId), isNull(publishSessions.endedAt))))[0];
+  const sticky = await deps.store.get(liveKeys.assignment(roomId));
+  const preferred = candidates.find((c) => c.row.id === open?.nodeId) ?? candidates.find((c) => c.row.id === sticky);
+  const withSpace = candidates.filter((c) => c.alive.rooms < c.alive.capacity);
+  const chosen = preferred ?? [...(withSpace.length ? withSpace : candidates)].sort((a, b) =>
+    a.alive.rooms / Math.max(a.alive.capacity, 1) - b.alive.rooms / Math.max(b.alive.capacity, 1) ||
+    a.alive.cpuLoad - b.alive.cpuLoad ||
+    a.row.id.localeCompare(b.row.id)
+  )[0]!;
+  await deps.store.set(liveKeys.assignment(roomId), chosen.row.id, { ttlMs: ASSIGNMENT_TTL_MS });
+  return { v: WIRE_VERSION, room: roomId, encoderNodeId: chosen.row.id, rtmpUrl: chosen.row.rtmpUrl! };
+}

@@ -1,0 +1,124 @@
+// What viewers see: the public room list (live rooms with where to play them), one room with
+// its renditions and chat URL, and playback grants — a short-lived token scoped to one
+// room and one viewer session, signed for the encoder node that serves the room.
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { PlaybackGrant, Rendition } from '../../core/wire/contracts.ts';
+import { WIRE_VERSION } from '../../core/wire/contracts.ts';
+import { randomBase64Url } from '../../core/wire/encoding.ts';
+import { playbackSecretFor, playbackTokenQuery, signPlaybackToken } from '../../core/wire/playback_token.ts';
+import { events, publishSessions } from '../db/schema.ts';
+import type { EdgeDeps } from '../deps.ts';
+import { HttpError } from '../http_error.ts';
+import { liveKeys } from '../live_keys.ts';
+import { findNode, isNodeUp, nodeSecret } from './registry.ts';
+import { getRoom, listRooms, type RoomRecord } from './rooms.ts';
+
+/** `backSoon`: the publish dropped a moment ago and the event is still on. */
+export type PublicRoomState = 'live' | 'backSoon' | 'offline' | 'ended';
+
+export interface PublicRoom {
+  id: string;
+  title: string;
+  eventId: string | null;
+  state: PublicRoomState;
+  viewers: number;
+  /** Page a person opens to watch. */
+  watchUrl: string;
+  /** POST here for a playback grant (token + master playlist URL). */
+  playbackUrl: string;
+  chatUrl: string;
+}
+
+export interface PublicRoomDetail extends PublicRoom {
+  renditions: { name: string; codec: Rendition['codec'] }[];
+}
+
+const BACK_SOON_MS = 5 * 60_000;
+
+interface RoomStatus {
+  nodeId: string;
+  viewers: number;
+  renditions: { name: string }[];
+}
+
+async function liveSession(deps: EdgeDeps, roomId: string) {
+  return (await deps.db.select().from(publishSessions)
+    .where(and(eq(publishSessions.roomId, roomId), isNull(publishSessions.endedAt))))[0] ?? null;
+}
+
+async function roomState(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoomState> {
+  if (room.eventId) {
+    const event = (await deps.db.select({ state: events.state }).from(events).where(eq(events.id, room.eventId)))[0];
+    if (event?.state === 'ended') return 'ended';
+  }
+  const session = await liveSession(deps, room.id);
+  if (session && await isNodeUp(deps, session.nodeId)) return 'live';
+  const last = (await deps.db.select({ endedAt: publishSessions.endedAt }).from(publishSessions)
+    .where(eq(publishSessions.roomId, room.id)).orderBy(desc(publishSessions.startedAt)).limit(1))[0];
+  const droppedRecently = session !== null || (last?.endedAt != null && deps.now() - last.endedAt < BACK_SOON_MS);
+  return droppedRecently ? 'backSoon' : 'offline';
+}
+
+async function roomStatus(deps: EdgeDeps, roomId: string): Promise<RoomStatus | null> {
+  const text = await deps.store.get(liveKeys.roomStatus(roomId));
+  return text ? JSON.parse(text) as RoomStatus : null;
+}
+
+async function toPublicRoom(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoom> {
+  const base = deps.settings.publicUrl;
+  const state = await roomState(deps, room);
+  const status = state === 'live' ? await roomStatus(deps, room.id) : null;
+  return {
+    id: room.id,
+    title: room.title,
+    eventId: room.eventId,
+    state,
+    viewers: status?.viewers ?? 0,
+    watchUrl: `${base}/watch/${room.id}`,
+    playbackUrl: `${base}/api/v1/public/rooms/${room.id}/playback`,
+    chatUrl: `${base}/api/v1/public/rooms/${room.id}/chat`,
+  };
+}
+
+export async function listPublicRooms(
+  deps: EdgeDeps,
+  filter: { eventId?: string; liveOnly?: boolean },
+): Promise<PublicRoom[]> {
+  const rooms = await Promise.all((await listRooms(deps, filter)).map((room) => toPublicRoom(deps, room)));
+  return filter.liveOnly ? rooms.filter((room) => room.state === 'live') : rooms;
+}
+
+export async function publicRoomDetail(deps: EdgeDeps, roomId: string, defaultLadder: Rendition[]): Promise<PublicRoomDetail> {
+  const room = await getRoom(deps, roomId);
+  const status = await roomStatus(deps, roomId);
+  const ladder = room.ladder ?? defaultLadder;
+  // What the encoder reports it really produces wins (it drops renditions above the source).
+  const produced = status ? new Set(status.renditions.map((r) => r.name)) : null;
+  return {
+    ...(await toPublicRoom(deps, room)),
+    renditions: ladder.filter((r) => !produced || produced.has(r.name)).map((r) => ({ name: r.name, codec: r.codec })),
+  };
+}
+
+/** A playback grant for the room's current encoder. 409 while the room is not live. */
+export async function grantPlayback(deps: EdgeDeps, roomId: string, session?: string): Promise<PlaybackGrant> {
+  await getRoom(deps, roomId);
+  const live = await liveSession(deps, roomId);
+  const node = live ? await findNode(deps, live.nodeId) : null;
+  if (!live || !node?.publicUrl || !(await isNodeUp(deps, node.id))) {
+    throw new HttpError(409, `room '${roomId}' is not live`);
+  }
+  const viewerSession = session ?? randomBase64Url(12);
+  const expires = Math.floor(deps.now() / 1000) + deps.settings.playbackTokenTtlSeconds;
+  const secret = await playbackSecretFor(await nodeSecret(deps, node));
+  const token = signPlaybackToken(secret, roomId, viewerSession, expires);
+  const tokenQuery = playbackTokenQuery(token);
+  return {
+    v: WIRE_VERSION,
+    room: roomId,
+    url: `${node.publicUrl}/hls/${roomId}/master.m3u8?${tokenQuery}`,
+    tokenQuery,
+    session: viewerSession,
+    expiresAt: new Date(expires * 1000).toISOString(),
+  };
+}
