@@ -1,0 +1,54 @@
+// The edge on Node (self-hosted): `roomcast edge`. Serves the app with @hono/node-server
+// and stops cleanly on SIGINT/SIGTERM.
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { serve } from '@hono/node-server';
+import type { Logger } from '../core/log.ts';
+import type { RoomcastConfig } from '../core/config/schema.ts';
+import { type BootstrapInput, type HostFiles, startEdge, type StartedEdge } from './start.ts';
+
+export const nodeFiles: HostFiles = {
+  ensureDir: async (path) => {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+  },
+  readText: async (path) => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') return null;
+      throw error;
+    }
+  },
+  writeSecret: async (path, text) => {
+    await writeFile(path, text, { mode: 0o600 });
+    await chmod(path, 0o600);
+  },
+};
+
+export interface RunningEdge extends StartedEdge {
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function runEdgeOnNode(
+  config: RoomcastConfig,
+  log: Logger,
+  bootstrap: BootstrapInput = {},
+): Promise<RunningEdge> {
+  const started = await startEdge(config, { files: nodeFiles, log, bootstrap });
+  const { host, port } = config.edge.listen;
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: started.app.fetch, hostname: host, port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  log.info(`edge listening on http://${host}:${boundPort} (public URL ${config.edge.publicUrl})`);
+  return {
+    ...started,
+    port: boundPort,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await started.close();
+    },
+  };
+}
