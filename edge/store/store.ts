@@ -2,29 +2,52 @@
 // Small on purpose: every adapter (in-memory for one box, Upstash Redis for many edges)
 // must pass the same contract suite (`store_contract.ts`), so the edge never depends on
 // anything one of them does better than the other.
+//
+// Shared rules every adapter follows (the contract suite checks them):
+// * `ttlMs` must be a finite number > 0 (fractions round up to whole milliseconds);
+//   anything else rejects with a RangeError before the store is touched.
+// * A key holds either a string (values and counters) or a set; using it as the other
+//   kind rejects, as Redis does with WRONGTYPE.
+// * Calls that are not awaited one after the other may reach the backend in any order
+//   (the Upstash client batches reads and writes into separate requests).
+// * After `close()` every call rejects.
 
 export interface LiveStore {
   /** The value, or null when missing or expired. */
   get(key: string): Promise<string | null>;
   /**
-   * Stores a value. `ttlMs` makes it expire; `onlyIfAbsent` stores only when the key is
+   * Stores a value. `ttlMs` makes it expire; without it the value lives until deleted,
+   * even if the key had an expiry before. `onlyIfAbsent` stores only when the key is
    * missing (or expired). Returns whether the value was stored.
    */
-  set(key: string, value: string, options?: { ttlMs?: number; onlyIfAbsent?: boolean }): Promise<boolean>;
+  set(
+    key: string,
+    value: string,
+    options?: { ttlMs?: number; onlyIfAbsent?: boolean },
+  ): Promise<boolean>;
   /** Removes keys; missing keys are ignored. */
   del(...keys: string[]): Promise<void>;
   /**
    * Adds one to a counter and returns the new count. The first increment of a counter
    * that does not exist starts its `ttlMs` window; later increments keep that expiry
-   * (a fixed-window rate limit).
+   * (a fixed-window rate limit). Rejects when the key holds a value that is not an
+   * integer.
    */
   incrWithin(key: string, ttlMs: number): Promise<number>;
   /** Adds a member to a set (no-op if present). */
   setAdd(key: string, member: string): Promise<void>;
-  /** Removes a member from a set (no-op if absent). */
+  /** Removes a member from a set (no-op if absent); an emptied set no longer exists. */
   setRemove(key: string, member: string): Promise<void>;
   /** All members of a set, sorted ascending, [] when the set does not exist. */
   setMembers(key: string): Promise<string[]>;
   /** Releases connections/timers. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** Validates a TTL as every adapter must, and rounds it up to whole milliseconds. */
+export function checkTtl(ttlMs: number): number {
+  if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+    throw new RangeError(`ttlMs must be a finite number > 0, got ${String(ttlMs)}`);
+  }
+  return Math.ceil(ttlMs);
 }
