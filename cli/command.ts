@@ -57,8 +57,16 @@ export class CliError extends Error {
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'print machine-readable JSON' },
   help: { type: 'boolean', description: 'show help for the command' },
-  config: { type: 'string', valueName: 'FILE', description: 'config file (YAML or JSON); default $ROOMCAST_CONFIG' },
-  edge: { type: 'string', valueName: 'URL', description: 'edge base URL; default $ROOMCAST_EDGE_URL, else edge.publicUrl of the config' },
+  config: {
+    type: 'string',
+    valueName: 'FILE',
+    description: 'config file (YAML or JSON); default $ROOMCAST_CONFIG',
+  },
+  edge: {
+    type: 'string',
+    valueName: 'URL',
+    description: 'edge base URL; default $ROOMCAST_EDGE_URL, else edge.publicUrl of the config',
+  },
 };
 
 export function parseCommandArgs(command: Command, argv: string[]) {
@@ -67,18 +75,30 @@ export function parseCommandArgs(command: Command, argv: string[]) {
   try {
     parsed = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type }])),
+      options: Object.fromEntries(
+        Object.entries(specs).map(([name, spec]) => [name, { type: spec.type }]),
+      ),
       allowPositionals: true,
       strict: true,
     });
   } catch (error) {
     throw new CliError(`${(error as Error).message.split('\n')[0]}\n${commandHelp(command)}`, 2);
   }
-  const [min, max] = Array.isArray(command.arity) ? command.arity : [command.arity ?? 0, command.arity ?? 0];
+  const [min, max] = Array.isArray(command.arity)
+    ? command.arity
+    : [command.arity ?? 0, command.arity ?? 0];
   if (!parsed.values.help && (parsed.positionals.length < min || parsed.positionals.length > max)) {
-    throw new CliError(`roomcast ${command.name} takes ${min === max ? min : `${min} to ${max}`} argument(s)\n${commandHelp(command)}`, 2);
+    throw new CliError(
+      `roomcast ${command.name} takes ${min === max ? min : `${min} to ${max}`} argument(s)\n${
+        commandHelp(command)
+      }`,
+      2,
+    );
   }
-  return { args: parsed.positionals, options: parsed.values as Record<string, string | boolean | undefined> };
+  return {
+    args: parsed.positionals,
+    options: parsed.values as Record<string, string | boolean | undefined>,
+  };
 }
 
 function optionLines(specs: Record<string, OptionSpec>): string[] {
@@ -100,20 +120,29 @@ export function commandHelp(command: Command): string {
   ].join('\n');
 }
 
-export function createOutput(json: boolean, write = (text: string) => console.log(text), writeError = (text: string) => console.error(text)): Output {
+export function createOutput(
+  json: boolean,
+  write = (text: string) => console.log(text),
+  writeError = (text: string) => console.error(text),
+): Output {
   return {
     line: (text) => {
       if (!json) write(text);
     },
     result: (value, human) => write(json ? JSON.stringify(value, null, 2) : human()),
-    error: (text) => writeError(json ? JSON.stringify({ error: { message: text } }) : `roomcast: ${text}`),
+    error: (text) =>
+      writeError(json ? JSON.stringify({ error: { message: text } }) : `roomcast: ${text}`),
   };
 }
 
 /** A plain text table: columns padded to their widest cell. */
 export function table(headers: string[], rows: (string | number | null)[][]): string {
   if (!rows.length) return '(none)';
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))))];
+  const cells = [
+    headers,
+    ...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell)))),
+  ];
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  return cells.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return cells.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd())
+    .join('\n');
 }

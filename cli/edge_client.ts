@@ -27,14 +27,18 @@ async function readOptional(path: string): Promise<string | null> {
 }
 
 /** Saved logins: edge URL → token, in a file only the user can read. */
-export async function readCredentials(env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
+export async function readCredentials(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Record<string, string>> {
   const text = await readOptional(credentialsPath(env));
   if (!text) return {};
   try {
     const parsed = JSON.parse(text);
     return parsed && typeof parsed === 'object' ? parsed as Record<string, string> : {};
   } catch {
-    throw new CliError(`${credentialsPath(env)} is not valid JSON; delete it and run roomcast login again`);
+    throw new CliError(
+      `${credentialsPath(env)} is not valid JSON; delete it and run roomcast login again`,
+    );
   }
 }
 
@@ -49,7 +53,9 @@ export async function resolveEdgeTarget(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<EdgeTarget> {
   const url = (flagUrl || env.ROOMCAST_EDGE_URL || config.edge.publicUrl).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+/.test(url)) throw new CliError(`edge URL '${url}' must start with http:// or https://`, 2);
+  if (!/^https?:\/\/[^\s/]+/.test(url)) {
+    throw new CliError(`edge URL '${url}' must start with http:// or https://`, 2);
+  }
   if (env.ROOMCAST_TOKEN) return { url, token: env.ROOMCAST_TOKEN };
   const saved = (await readCredentials(env))[url];
   if (saved) return { url, token: saved };
@@ -81,8 +87,11 @@ export function createEdgeClient(target: EdgeTarget, fetchImpl: typeof fetch = f
           signal: AbortSignal.timeout(15_000),
         });
       } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-        throw new CliError(`cannot reach the edge at ${target.url} (${cause}); is it running? (roomcast edge)`);
+        const cause = (error as { cause?: { code?: string } }).cause?.code ??
+          (error as Error).message;
+        throw new CliError(
+          `cannot reach the edge at ${target.url} (${cause}); is it running? (roomcast edge)`,
+        );
       }
       const text = await response.text();
       let parsed: unknown = null;
@@ -92,11 +101,16 @@ export function createEdgeClient(target: EdgeTarget, fetchImpl: typeof fetch = f
         // fall through: a non-JSON answer is reported below
       }
       if (!response.ok) {
-        const message = (parsed as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${response.status}`;
-        const hint = response.status === 401 && !target.token ? ' (no token: run roomcast login, or set ROOMCAST_TOKEN)' : '';
+        const message = (parsed as { error?: { message?: string } } | null)?.error?.message ??
+          `HTTP ${response.status}`;
+        const hint = response.status === 401 && !target.token
+          ? ' (no token: run roomcast login, or set ROOMCAST_TOKEN)'
+          : '';
         throw new CliError(`${message}${hint}`);
       }
-      if (parsed === null && text) throw new CliError(`the edge at ${target.url} answered something that is not JSON`);
+      if (parsed === null && text) {
+        throw new CliError(`the edge at ${target.url} answered something that is not JSON`);
+      }
       return parsed as T;
     },
   };

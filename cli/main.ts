@@ -4,7 +4,7 @@
 import { ConfigError, loadConfig } from '../core/config/load_file.ts';
 import type { RoomcastConfig } from '../core/config/schema.ts';
 import { SOFTWARE_VERSION } from '../core/version.ts';
-import { type Command, CliError, commandHelp, createOutput, parseCommandArgs } from './command.ts';
+import { CliError, type Command, commandHelp, createOutput, parseCommandArgs } from './command.ts';
 import { operatorCommands } from './commands/operator.ts';
 import { processCommands } from './commands/processes.ts';
 import { createEdgeClient, type EdgeClient, resolveEdgeTarget } from './edge_client.ts';
@@ -13,7 +13,9 @@ export const COMMANDS: Command[] = [...processCommands, ...operatorCommands];
 
 /** The command whose words start argv: the longest match wins (`room create` over `room`). */
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
-  const words = argv.filter((arg, i) => !arg.startsWith('-') && argv.slice(0, i).every((a) => !a.startsWith('-')));
+  const words = argv.filter((arg, i) =>
+    !arg.startsWith('-') && argv.slice(0, i).every((a) => !a.startsWith('-'))
+  );
   for (let length = Math.min(words.length, 3); length > 0; length--) {
     const name = words.slice(0, length).join(' ');
     const command = COMMANDS.find((c) => c.name === name);
@@ -36,7 +38,10 @@ export function overview(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io = { write: (t: string) => console.log(t), writeError: (t: string) => console.error(t) }): Promise<number> {
+export async function main(
+  argv: string[],
+  io = { write: (t: string) => console.log(t), writeError: (t: string) => console.error(t) },
+): Promise<number> {
   const json = argv.includes('--json');
   const out = createOutput(json, io.write, io.writeError);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' || argv[0] === '-h') {
@@ -49,7 +54,11 @@ export async function main(argv: string[], io = { write: (t: string) => console.
   }
   const found = findCommand(argv);
   if (!found) {
-    out.error(`unknown command '${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}'\n\n${overview()}`);
+    out.error(
+      `unknown command '${
+        argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')
+      }'\n\n${overview()}`,
+    );
     return 2;
   }
   const { command, rest } = found;
@@ -68,7 +77,9 @@ export async function main(argv: string[], io = { write: (t: string) => console.
       json,
       out,
       config: loadOnce,
-      edge: () => (client ??= loadOnce().then(async (c) => createEdgeClient(await resolveEdgeTarget(c, options.edge as string | undefined)))),
+      edge: () => (client ??= loadOnce().then(async (c) =>
+        createEdgeClient(await resolveEdgeTarget(c, options.edge as string | undefined))
+      )),
     });
     return 0;
   } catch (error) {

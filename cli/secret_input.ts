@@ -2,7 +2,10 @@
 // Secrets never come from argv, where any local user could read them.
 import { createInterface } from 'node:readline';
 
-export async function readSecret(prompt: string, input: NodeJS.ReadStream = process.stdin): Promise<string> {
+export async function readSecret(
+  prompt: string,
+  input: NodeJS.ReadStream = process.stdin,
+): Promise<string> {
   if (!input.isTTY) {
     let text = '';
     for await (const chunk of input) text += chunk;

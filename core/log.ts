@@ -58,7 +58,9 @@ function makeLogger(options: LoggerOptions, labels: Record<string, string>): Log
     const text = redactSecrets(message);
     if (options.json) {
       const record: Record<string, unknown> = { time: now().toISOString(), level };
-      for (const [name, value] of Object.entries(labels)) record[value ? name : 'component'] = value || name;
+      for (const [name, value] of Object.entries(labels)) {
+        record[value ? name : 'component'] = value || name;
+      }
       record.msg = text;
       for (const [name, value] of Object.entries(fields ?? {})) {
         record[name] = typeof value === 'string' ? redactSecrets(value) : value;
@@ -89,6 +91,10 @@ function makeLogger(options: LoggerOptions, labels: Record<string, string>): Log
 /** A logger that keeps its lines in memory, for tests that check what was (not) logged. */
 export function createMemoryLogger(component = 'test'): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const logger = createLogger({ component, level: 'debug', sink: (_level, line) => lines.push(line) });
+  const logger = createLogger({
+    component,
+    level: 'debug',
+    sink: (_level, line) => lines.push(line),
+  });
   return Object.assign(logger, { lines });
 }

@@ -8,7 +8,13 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import type { EdgeDeps } from './deps.ts';
 import type { EdgeEnv } from './env.ts';
-import { asContentfulStatus, ERROR_CODES, errorBody, type ErrorStatus, HttpError } from './http_error.ts';
+import {
+  asContentfulStatus,
+  ERROR_CODES,
+  errorBody,
+  type ErrorStatus,
+  HttpError,
+} from './http_error.ts';
 import { nodeRoutes } from './routes/nodes.ts';
 import { operatorRoutes } from './routes/operator.ts';
 import { publicRoutes } from './routes/public.ts';
@@ -24,7 +30,10 @@ export function createApp(deps: EdgeDeps) {
 
   app.onError((error, c) => {
     if (error instanceof HttpError) {
-      return c.json(errorBody(error.status, error.message, error.issues), asContentfulStatus(error.status));
+      return c.json(
+        errorBody(error.status, error.message, error.issues),
+        asContentfulStatus(error.status),
+      );
     }
     if (error instanceof HTTPException && error.status < 500) {
       // Hono's own 4xx (malformed JSON, body limit): keep its status, our body shape.
@@ -32,22 +41,38 @@ export function createApp(deps: EdgeDeps) {
       const message = error.message || 'bad request';
       return c.json(errorBody(status, message), asContentfulStatus(status));
     }
-    deps.log.error('unhandled error', { method: c.req.method, path: new URL(c.req.url).pathname, error: String(error) });
+    deps.log.error('unhandled error', {
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      error: String(error),
+    });
     return c.json(errorBody(500, 'internal error; it has been logged'), 500);
   });
 
-  app.notFound((c) => c.json(errorBody(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+  app.notFound((c) =>
+    c.json(errorBody(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404)
+  );
 
   if (deps.settings.corsOrigins.length) {
-    app.use(`${API_BASE}/*`, cors({ origin: deps.settings.corsOrigins, allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }));
+    app.use(
+      `${API_BASE}/*`,
+      cors({
+        origin: deps.settings.corsOrigins,
+        allowHeaders: ['Content-Type', 'Authorization'],
+        maxAge: 600,
+      }),
+    );
   }
 
-  app.use(`${API_BASE}/*`, bodyLimit({
-    maxSize: deps.settings.maxBodyBytes,
-    onError: () => {
-      throw new HttpError(413, `body is larger than ${deps.settings.maxBodyBytes} bytes`);
-    },
-  }));
+  app.use(
+    `${API_BASE}/*`,
+    bodyLimit({
+      maxSize: deps.settings.maxBodyBytes,
+      onError: () => {
+        throw new HttpError(413, `body is larger than ${deps.settings.maxBodyBytes} bytes`);
+      },
+    }),
+  );
 
   // Every API body is JSON; saying so is required, so a form post or a stray upload gets a
   // clear 415 instead of a confusing validation error.
@@ -56,7 +81,12 @@ export function createApp(deps: EdgeDeps) {
       const type = c.req.header('content-type') ?? '';
       const hasBody = c.req.header('content-length') !== '0' && c.req.raw.body !== null;
       if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) {
-        throw new HttpError(415, `body must be JSON (Content-Type: application/json), got ${type ? `'${type.slice(0, 60)}'` : 'no Content-Type'}`);
+        throw new HttpError(
+          415,
+          `body must be JSON (Content-Type: application/json), got ${
+            type ? `'${type.slice(0, 60)}'` : 'no Content-Type'
+          }`,
+        );
       }
     }
     await next();
@@ -77,7 +107,8 @@ export function createApp(deps: EdgeDeps) {
     type: 'apiKey',
     in: 'header',
     name: 'x-roomcast-signature',
-    description: 'HMAC-SHA256 over method, path, timestamp, nonce and body hash with the node secret; ' +
+    description:
+      'HMAC-SHA256 over method, path, timestamp, nonce and body hash with the node secret; ' +
       'with x-roomcast-node, x-roomcast-timestamp and x-roomcast-nonce',
   });
   app.doc31(`${API_BASE}/openapi.json`, {
@@ -85,7 +116,8 @@ export function createApp(deps: EdgeDeps) {
     info: {
       title: 'roomcast edge API',
       version: deps.softwareVersion,
-      description: 'Operator, public and node APIs of the roomcast edge. Errors are `{ error: { code, message, issues? } }`.',
+      description:
+        'Operator, public and node APIs of the roomcast edge. Errors are `{ error: { code, message, issues? } }`.',
     },
   });
 

@@ -42,7 +42,11 @@ async function main(): Promise<void> {
     },
   });
   const { host, port } = config.edge.listen;
-  const server = Deno.serve({ hostname: host, port, onListen: () => log.info(`edge listening on http://${host}:${port} (Deno)`) }, edge.app.fetch);
+  const server = Deno.serve({
+    hostname: host,
+    port,
+    onListen: () => log.info(`edge listening on http://${host}:${port} (Deno)`),
+  }, edge.app.fetch);
   const stop = async () => {
     await server.shutdown();
     await edge.close();

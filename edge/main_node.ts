@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import type { Logger } from '../core/log.ts';
 import type { RoomcastConfig } from '../core/config/schema.ts';
-import { type BootstrapInput, type HostFiles, startEdge, type StartedEdge } from './start.ts';
+import { type BootstrapInput, type HostFiles, type StartedEdge, startEdge } from './start.ts';
 
 export const nodeFiles: HostFiles = {
   ensureDir: async (path) => {

@@ -44,14 +44,20 @@ export function databaseUrl(config: RoomcastConfig['edge']): string {
   return config.database.url || `file:${config.dataDir}/roomcast.db`;
 }
 
-async function clusterSecret(config: RoomcastConfig['edge'], files: HostFiles, log: Logger): Promise<string> {
+async function clusterSecret(
+  config: RoomcastConfig['edge'],
+  files: HostFiles,
+  log: Logger,
+): Promise<string> {
   if (config.clusterSecret) return config.clusterSecret;
   const path = `${config.dataDir}/${CLUSTER_SECRET_FILE}`;
   const existing = (await files.readText(path))?.trim();
   if (existing) return existing;
   const secret = randomBase64Url(32);
   await files.writeSecret(path, `${secret}\n`);
-  log.info(`generated the cluster secret into ${path}; every edge instance needs the same one (edge.clusterSecret)`);
+  log.info(
+    `generated the cluster secret into ${path}; every edge instance needs the same one (edge.clusterSecret)`,
+  );
   return secret;
 }
 
@@ -82,12 +88,17 @@ export async function startEdge(
   };
 
   const email = options.bootstrap?.email || 'admin@localhost';
-  const admin = await bootstrapAdmin(deps, { email, password: options.bootstrap?.password || undefined });
+  const admin = await bootstrapAdmin(deps, {
+    email,
+    password: options.bootstrap?.password || undefined,
+  });
   const tokenFile = `${edge.dataDir}/${ADMIN_TOKEN_FILE}`;
   if (admin) {
     await files.writeSecret(tokenFile, `${admin.token}\n`);
-    log.info(`first start: created admin ${email}; its API token is in ${tokenFile} (owner-only). ` +
-      'The roomcast CLI on this machine uses it; elsewhere: `roomcast login`.');
+    log.info(
+      `first start: created admin ${email}; its API token is in ${tokenFile} (owner-only). ` +
+        'The roomcast CLI on this machine uses it; elsewhere: `roomcast login`.',
+    );
   }
 
   return {

@@ -37,7 +37,6 @@ export interface TestEdge {
   close(): Promise<void>;
 }
 
-
 export async function createTestEdge(options: {
   databaseUrl?: string;
   store?: LiveStore;
@@ -74,8 +73,16 @@ export async function createTestEdge(options: {
 
   const asNode = async (nodeId: string, secret: string, path: string, body: unknown) => {
     const text = JSON.stringify(body);
-    const headers = await signRequest(nodeId, secret, { method: 'POST', pathWithQuery: path, body: text }, clock);
-    return app.request(path, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: text });
+    const headers = await signRequest(nodeId, secret, {
+      method: 'POST',
+      pathWithQuery: path,
+      body: text,
+    }, clock);
+    return app.request(path, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: text,
+    });
   };
 
   return {

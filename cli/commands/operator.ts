@@ -3,7 +3,7 @@
 // printed to the operator's terminal and nowhere else.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type Command, CliError, table } from '../command.ts';
+import { CliError, type Command, table } from '../command.ts';
 import { createEdgeClient, credentialsPath, readCredentials } from '../edge_client.ts';
 import { readSecret } from '../secret_input.ts';
 
@@ -58,28 +58,49 @@ const keyShownOnce = (roomId: string, key: NewKey) =>
   ].join('\n');
 
 const roomTable = (rooms: Room[]) =>
-  table(['ROOM', 'TITLE', 'EVENT', 'STATE', 'LADDER'], rooms.map((r) => [r.id, r.title, r.eventId, r.state, r.ladder ? `${r.ladder.length} renditions` : 'default']));
+  table(
+    ['ROOM', 'TITLE', 'EVENT', 'STATE', 'LADDER'],
+    rooms.map((
+      r,
+    ) => [
+      r.id,
+      r.title,
+      r.eventId,
+      r.state,
+      r.ladder ? `${r.ladder.length} renditions` : 'default',
+    ]),
+  );
 
 export const operatorCommands: Command[] = [
   {
     name: 'login',
-    summary: 'Log in to an edge and save the token for this user (~/.config/roomcast/credentials.json, mode 0600).',
-    options: { email: { type: 'string', valueName: 'EMAIL', description: 'account email (required)' } },
-    details: 'The password is read from stdin (piped) or a prompt without echo; never from the command line.',
+    summary:
+      'Log in to an edge and save the token for this user (~/.config/roomcast/credentials.json, mode 0600).',
+    options: {
+      email: { type: 'string', valueName: 'EMAIL', description: 'account email (required)' },
+    },
+    details:
+      'The password is read from stdin (piped) or a prompt without echo; never from the command line.',
     async run(ctx) {
       const email = ctx.options.email;
       if (typeof email !== 'string') throw new CliError('--email is required', 2);
       const config = await ctx.config();
-      const url = ((ctx.options.edge as string | undefined) || process.env.ROOMCAST_EDGE_URL || config.edge.publicUrl).replace(/\/+$/, '');
+      const url = ((ctx.options.edge as string | undefined) || process.env.ROOMCAST_EDGE_URL ||
+        config.edge.publicUrl).replace(/\/+$/, '');
       const password = await readSecret(`password for ${email}: `);
       const client = createEdgeClient({ url, token: null });
-      const result = await client.request<{ token: string; expiresAt: string | null; account: Account }>('POST', '/auth/login', { email, password });
+      const result = await client.request<
+        { token: string; expiresAt: string | null; account: Account }
+      >('POST', '/auth/login', { email, password });
       const credentials = { ...(await readCredentials()), [url]: result.token };
       const path = credentialsPath();
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await writeFile(path, JSON.stringify(credentials, null, 2), { mode: 0o600 });
-      ctx.out.result({ edge: url, account: result.account, expiresAt: result.expiresAt }, () =>
-        `logged in to ${url} as ${result.account.email} (${result.account.role}); token saved in ${path}`);
+      ctx.out.result(
+        { edge: url, account: result.account, expiresAt: result.expiresAt },
+        () =>
+          `logged in to ${url} as ${result.account.email} (${result.account.role}); token saved in ${path}`,
+      );
     },
   },
   {
@@ -88,30 +109,51 @@ export const operatorCommands: Command[] = [
     usage: 'ROOM',
     arity: 1,
     options: {
-      title: { type: 'string', valueName: 'TITLE', description: 'title viewers see (default: the room id)' },
+      title: {
+        type: 'string',
+        valueName: 'TITLE',
+        description: 'title viewers see (default: the room id)',
+      },
       event: { type: 'string', valueName: 'EVENT', description: 'event the room belongs to' },
       'no-key': { type: 'boolean', description: 'do not create a stream key yet' },
     },
     async run(ctx) {
       const [id] = ctx.args;
       const edge = await ctx.edge();
-      const created = await edge.request<{ room: Room; streamKey: NewKey | null }>('POST', '/rooms', {
-        id,
-        ...(ctx.options.title ? { title: ctx.options.title } : {}),
-        ...(ctx.options.event ? { eventId: ctx.options.event } : {}),
-        ...(ctx.options['no-key'] ? { withKey: false } : {}),
-      });
-      ctx.out.result(created, () =>
-        [`created room ${created.room.id} ("${created.room.title}")`, ...(created.streamKey ? ['', keyShownOnce(created.room.id, created.streamKey)] : [])].join('\n'));
+      const created = await edge.request<{ room: Room; streamKey: NewKey | null }>(
+        'POST',
+        '/rooms',
+        {
+          id,
+          ...(ctx.options.title ? { title: ctx.options.title } : {}),
+          ...(ctx.options.event ? { eventId: ctx.options.event } : {}),
+          ...(ctx.options['no-key'] ? { withKey: false } : {}),
+        },
+      );
+      ctx.out.result(
+        created,
+        () =>
+          [
+            `created room ${created.room.id} ("${created.room.title}")`,
+            ...(created.streamKey ? ['', keyShownOnce(created.room.id, created.streamKey)] : []),
+          ].join('\n'),
+      );
     },
   },
   {
     name: 'room list',
     summary: 'List rooms.',
-    options: { event: { type: 'string', valueName: 'EVENT', description: 'only rooms of this event' } },
+    options: {
+      event: { type: 'string', valueName: 'EVENT', description: 'only rooms of this event' },
+    },
     async run(ctx) {
-      const query = ctx.options.event ? `?event=${encodeURIComponent(String(ctx.options.event))}` : '';
-      const { rooms } = await (await ctx.edge()).request<{ rooms: Room[] }>('GET', `/rooms${query}`);
+      const query = ctx.options.event
+        ? `?event=${encodeURIComponent(String(ctx.options.event))}`
+        : '';
+      const { rooms } = await (await ctx.edge()).request<{ rooms: Room[] }>(
+        'GET',
+        `/rooms${query}`,
+      );
       ctx.out.result({ rooms }, () => roomTable(rooms));
     },
   },
@@ -121,7 +163,10 @@ export const operatorCommands: Command[] = [
     usage: 'ROOM',
     arity: 1,
     async run(ctx) {
-      const room = await (await ctx.edge()).request<Room>('GET', `/rooms/${encodeURIComponent(ctx.args[0]!)}`);
+      const room = await (await ctx.edge()).request<Room>(
+        'GET',
+        `/rooms/${encodeURIComponent(ctx.args[0]!)}`,
+      );
       ctx.out.result(room, () => roomTable([room]));
     },
   },
@@ -141,9 +186,18 @@ export const operatorCommands: Command[] = [
     usage: 'ROOM',
     arity: 1,
     async run(ctx) {
-      const { keys } = await (await ctx.edge()).request<{ keys: KeyInfo[] }>('GET', `/rooms/${encodeURIComponent(ctx.args[0]!)}/keys`);
-      ctx.out.result({ keys }, () =>
-        table(['KEY ID', 'HINT', 'CREATED', 'LAST USED', 'REVOKED'], keys.map((k) => [k.id, k.hint, k.createdAt, k.lastUsedAt, k.revokedAt])));
+      const { keys } = await (await ctx.edge()).request<{ keys: KeyInfo[] }>(
+        'GET',
+        `/rooms/${encodeURIComponent(ctx.args[0]!)}/keys`,
+      );
+      ctx.out.result(
+        { keys },
+        () =>
+          table(
+            ['KEY ID', 'HINT', 'CREATED', 'LAST USED', 'REVOKED'],
+            keys.map((k) => [k.id, k.hint, k.createdAt, k.lastUsedAt, k.revokedAt]),
+          ),
+      );
     },
   },
   {
@@ -152,18 +206,28 @@ export const operatorCommands: Command[] = [
     usage: 'ROOM',
     arity: 1,
     async run(ctx) {
-      const key = await (await ctx.edge()).request<NewKey>('POST', `/rooms/${encodeURIComponent(ctx.args[0]!)}/keys`);
+      const key = await (await ctx.edge()).request<NewKey>(
+        'POST',
+        `/rooms/${encodeURIComponent(ctx.args[0]!)}/keys`,
+      );
       ctx.out.result(key, () => keyShownOnce(ctx.args[0]!, key));
     },
   },
   {
     name: 'key rotate',
-    summary: 'Revoke every stream key of a room and create a new one; a live publish with an old key is cut off.',
+    summary:
+      'Revoke every stream key of a room and create a new one; a live publish with an old key is cut off.',
     usage: 'ROOM',
     arity: 1,
     async run(ctx) {
-      const key = await (await ctx.edge()).request<NewKey>('POST', `/rooms/${encodeURIComponent(ctx.args[0]!)}/keys/rotate`);
-      ctx.out.result(key, () => `revoked ${key.revoked ?? 0} key(s)\n\n${keyShownOnce(ctx.args[0]!, key)}`);
+      const key = await (await ctx.edge()).request<NewKey>(
+        'POST',
+        `/rooms/${encodeURIComponent(ctx.args[0]!)}/keys/rotate`,
+      );
+      ctx.out.result(
+        key,
+        () => `revoked ${key.revoked ?? 0} key(s)\n\n${keyShownOnce(ctx.args[0]!, key)}`,
+      );
     },
   },
   {
@@ -173,7 +237,10 @@ export const operatorCommands: Command[] = [
     arity: 2,
     async run(ctx) {
       const [room, keyId] = ctx.args as [string, string];
-      await (await ctx.edge()).request('DELETE', `/rooms/${encodeURIComponent(room)}/keys/${encodeURIComponent(keyId)}`);
+      await (await ctx.edge()).request(
+        'DELETE',
+        `/rooms/${encodeURIComponent(room)}/keys/${encodeURIComponent(keyId)}`,
+      );
       ctx.out.result({ revoked: keyId }, () => `revoked key ${keyId} of room ${room}`);
     },
   },
@@ -184,7 +251,11 @@ export const operatorCommands: Command[] = [
     arity: 1,
     options: {
       title: { type: 'string', valueName: 'TITLE', description: 'event title (required)' },
-      starts: { type: 'string', valueName: 'ISO-TIME', description: 'start, e.g. 2026-06-01T09:00:00Z' },
+      starts: {
+        type: 'string',
+        valueName: 'ISO-TIME',
+        description: 'start, e.g. 2026-06-01T09:00:00Z',
+      },
       ends: { type: 'string', valueName: 'ISO-TIME', description: 'end' },
     },
     async run(ctx) {
@@ -202,8 +273,18 @@ export const operatorCommands: Command[] = [
     name: 'event list',
     summary: 'List events.',
     async run(ctx) {
-      const { events } = await (await ctx.edge()).request<{ events: EventInfo[] }>('GET', '/events');
-      ctx.out.result({ events }, () => table(['EVENT', 'TITLE', 'STATE', 'STARTS', 'ENDS'], events.map((e) => [e.id, e.title, e.state, e.startsAt, e.endsAt])));
+      const { events } = await (await ctx.edge()).request<{ events: EventInfo[] }>(
+        'GET',
+        '/events',
+      );
+      ctx.out.result(
+        { events },
+        () =>
+          table(
+            ['EVENT', 'TITLE', 'STATE', 'STARTS', 'ENDS'],
+            events.map((e) => [e.id, e.title, e.state, e.startsAt, e.endsAt]),
+          ),
+      );
     },
   },
   {
@@ -213,7 +294,11 @@ export const operatorCommands: Command[] = [
     arity: 2,
     async run(ctx) {
       const [id, state] = ctx.args as [string, string];
-      const event = await (await ctx.edge()).request<EventInfo>('PATCH', `/events/${encodeURIComponent(id)}`, { state });
+      const event = await (await ctx.edge()).request<EventInfo>(
+        'PATCH',
+        `/events/${encodeURIComponent(id)}`,
+        { state },
+      );
       ctx.out.result(event, () => `event ${event.id} is now ${event.state}`);
     },
   },
@@ -222,12 +307,23 @@ export const operatorCommands: Command[] = [
     summary: "Add an encoder or collector node; prints the node's secret once.",
     usage: 'NODE-ID',
     arity: 1,
-    options: { kind: { type: 'string', valueName: 'KIND', description: 'encoder or collector (required)' } },
+    options: {
+      kind: { type: 'string', valueName: 'KIND', description: 'encoder or collector (required)' },
+    },
     async run(ctx) {
-      if (ctx.options.kind !== 'encoder' && ctx.options.kind !== 'collector') throw new CliError('--kind must be encoder or collector', 2);
-      const added = await (await ctx.edge()).request<{ node: NodeInfo; secret: string }>('POST', '/nodes', { id: ctx.args[0], kind: ctx.options.kind });
-      ctx.out.result(added, () =>
-        `added ${added.node.kind} ${added.node.id}; its secret (shown only now; put it in the node's config as ${added.node.kind}.nodeSecret or ROOMCAST_${added.node.kind.toUpperCase()}_NODE_SECRET):\n\n  ${added.secret}`);
+      if (ctx.options.kind !== 'encoder' && ctx.options.kind !== 'collector') {
+        throw new CliError('--kind must be encoder or collector', 2);
+      }
+      const added = await (await ctx.edge()).request<{ node: NodeInfo; secret: string }>(
+        'POST',
+        '/nodes',
+        { id: ctx.args[0], kind: ctx.options.kind },
+      );
+      ctx.out.result(
+        added,
+        () =>
+          `added ${added.node.kind} ${added.node.id}; its secret (shown only now; put it in the node's config as ${added.node.kind}.nodeSecret or ROOMCAST_${added.node.kind.toUpperCase()}_NODE_SECRET):\n\n  ${added.secret}`,
+      );
     },
   },
   {
@@ -235,20 +331,39 @@ export const operatorCommands: Command[] = [
     summary: 'Encoders and collectors with their health and load.',
     async run(ctx) {
       const { nodes } = await (await ctx.edge()).request<{ nodes: NodeInfo[] }>('GET', '/nodes');
-      ctx.out.result({ nodes }, () =>
-        table(['NODE', 'KIND', 'STATE', 'ROOMS', 'CAPACITY', 'CPU', 'VIEWERS', 'LAST HEARTBEAT'], nodes.map((n) => [
-          n.id, n.kind, n.state, n.load?.rooms ?? null, n.capacity, n.load ? `${Math.round(n.load.cpuLoad * 100)}%` : null, n.load?.viewers ?? null, n.lastHeartbeatAt,
-        ])));
+      ctx.out.result(
+        { nodes },
+        () =>
+          table(
+            ['NODE', 'KIND', 'STATE', 'ROOMS', 'CAPACITY', 'CPU', 'VIEWERS', 'LAST HEARTBEAT'],
+            nodes.map((n) => [
+              n.id,
+              n.kind,
+              n.state,
+              n.load?.rooms ?? null,
+              n.capacity,
+              n.load ? `${Math.round(n.load.cpuLoad * 100)}%` : null,
+              n.load?.viewers ?? null,
+              n.lastHeartbeatAt,
+            ]),
+          ),
+      );
     },
   },
   {
     name: 'node rotate-secret',
-    summary: "Give a node a new secret; the old one stops working at once.",
+    summary: 'Give a node a new secret; the old one stops working at once.',
     usage: 'NODE-ID',
     arity: 1,
     async run(ctx) {
-      const rotated = await (await ctx.edge()).request<{ node: NodeInfo; secret: string }>('POST', `/nodes/${encodeURIComponent(ctx.args[0]!)}/rotate-secret`);
-      ctx.out.result(rotated, () => `new secret for ${rotated.node.id} (shown only now):\n\n  ${rotated.secret}`);
+      const rotated = await (await ctx.edge()).request<{ node: NodeInfo; secret: string }>(
+        'POST',
+        `/nodes/${encodeURIComponent(ctx.args[0]!)}/rotate-secret`,
+      );
+      ctx.out.result(
+        rotated,
+        () => `new secret for ${rotated.node.id} (shown only now):\n\n  ${rotated.secret}`,
+      );
     },
   },
   {
@@ -263,13 +378,21 @@ export const operatorCommands: Command[] = [
   },
   {
     name: 'account create',
-    summary: 'Create an account (admins only). With --password-stdin the password is read from stdin.',
+    summary:
+      'Create an account (admins only). With --password-stdin the password is read from stdin.',
     usage: 'EMAIL',
     arity: 1,
     options: {
-      role: { type: 'string', valueName: 'ROLE', description: 'admin, operator, owner or viewer (required)' },
+      role: {
+        type: 'string',
+        valueName: 'ROLE',
+        description: 'admin, operator, owner or viewer (required)',
+      },
       name: { type: 'string', valueName: 'NAME', description: 'display name' },
-      'password-stdin': { type: 'boolean', description: 'read a password from stdin (else a token-only account)' },
+      'password-stdin': {
+        type: 'boolean',
+        description: 'read a password from stdin (else a token-only account)',
+      },
     },
     async run(ctx) {
       if (typeof ctx.options.role !== 'string') throw new CliError('--role is required', 2);
@@ -287,8 +410,18 @@ export const operatorCommands: Command[] = [
     name: 'account list',
     summary: 'List accounts (admins only).',
     async run(ctx) {
-      const { accounts } = await (await ctx.edge()).request<{ accounts: Account[] }>('GET', '/accounts');
-      ctx.out.result({ accounts }, () => table(['EMAIL', 'ROLE', 'DISABLED'], accounts.map((a) => [a.email, a.role, a.disabled ? 'yes' : 'no'])));
+      const { accounts } = await (await ctx.edge()).request<{ accounts: Account[] }>(
+        'GET',
+        '/accounts',
+      );
+      ctx.out.result(
+        { accounts },
+        () =>
+          table(
+            ['EMAIL', 'ROLE', 'DISABLED'],
+            accounts.map((a) => [a.email, a.role, a.disabled ? 'yes' : 'no']),
+          ),
+      );
     },
   },
 ];

@@ -8,7 +8,7 @@ import { runEdgeOnNode } from '../../edge/main_node.ts';
 import { nodeFiles } from '../../edge/main_node.ts';
 import { startEdge } from '../../edge/start.ts';
 import { runRedisBridge } from '../../edge/redis_bridge/main.ts';
-import { type Command, CliError } from '../command.ts';
+import { CliError, type Command } from '../command.ts';
 import { createEdgeClient } from '../edge_client.ts';
 import { readSecret } from '../secret_input.ts';
 import { isSecretKey } from '../../core/config/schema.ts';
@@ -42,10 +42,17 @@ const bootstrapFromEnv = () => ({
 function hideSecrets(value: unknown, path = ''): unknown {
   if (Array.isArray(value)) return value.map((item, i) => hideSecrets(item, `${path}[${i}]`));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => {
-      const child = path ? `${path}.${key}` : key;
-      return [key, typeof inner === 'string' && inner && isSecretKey(child) ? '(hidden)' : hideSecrets(inner, child)];
-    }));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => {
+        const child = path ? `${path}.${key}` : key;
+        return [
+          key,
+          typeof inner === 'string' && inner && isSecretKey(child)
+            ? '(hidden)'
+            : hideSecrets(inner, child),
+        ];
+      }),
+    );
   }
   return value;
 }
@@ -67,7 +74,8 @@ export const processCommands: Command[] = [
   },
   {
     name: 'redis-bridge',
-    summary: 'Run the Upstash-REST-compatible bridge to a Redis server (for several edges without Upstash).',
+    summary:
+      'Run the Upstash-REST-compatible bridge to a Redis server (for several edges without Upstash).',
     async run(ctx) {
       const config = await ctx.config();
       const log = processLogger(config, 'redis-bridge');
@@ -95,36 +103,65 @@ export const processCommands: Command[] = [
     summary: "Create this edge's first admin account (only while it has none).",
     options: {
       email: { type: 'string', valueName: 'EMAIL', description: 'admin email (required)' },
-      'password-stdin': { type: 'boolean', description: 'read a password from stdin (else token-only)' },
+      'password-stdin': {
+        type: 'boolean',
+        description: 'read a password from stdin (else token-only)',
+      },
     },
-    details: 'Works on the edge database directly (run it on the edge host). The API token goes to <dataDir>/admin-token, owner-readable only.',
+    details:
+      'Works on the edge database directly (run it on the edge host). The API token goes to <dataDir>/admin-token, owner-readable only.',
     async run(ctx) {
       if (typeof ctx.options.email !== 'string') throw new CliError('--email is required', 2);
       const password = ctx.options['password-stdin'] ? await readSecret('password: ') : undefined;
-      if (password !== undefined && password.length < 12) throw new CliError('password must be at least 12 characters', 2);
+      if (password !== undefined && password.length < 12) {
+        throw new CliError('password must be at least 12 characters', 2);
+      }
       const config = await ctx.config();
       const log = createLogger({ component: 'edge', level: 'warn' });
-      const edge = await startEdge(config, { files: nodeFiles, log, bootstrap: { email: ctx.options.email, password } });
+      const edge = await startEdge(config, {
+        files: nodeFiles,
+        log,
+        bootstrap: { email: ctx.options.email, password },
+      });
       await edge.close();
-      if (!edge.bootstrapped) throw new CliError('this edge has an admin already; use roomcast account create');
-      ctx.out.result(edge.bootstrapped, () => `created admin ${edge.bootstrapped!.email}; API token in ${edge.bootstrapped!.tokenFile}`);
+      if (!edge.bootstrapped) {
+        throw new CliError('this edge has an admin already; use roomcast account create');
+      }
+      ctx.out.result(
+        edge.bootstrapped,
+        () =>
+          `created admin ${edge.bootstrapped!.email}; API token in ${edge.bootstrapped!.tokenFile}`,
+      );
     },
   },
   {
     name: 'demo',
     summary: 'Run the whole system on this machine on embedded defaults and print where to look.',
-    details: 'Today: the edge with a demo event and room. The encoder, a test-pattern collector and the player join as they are built.',
+    details:
+      'Today: the edge with a demo event and room. The encoder, a test-pattern collector and the player join as they are built.',
     async run(ctx) {
       const config = await ctx.config();
       const log = processLogger(config, 'demo');
       const edge = await runEdgeOnNode(config, log.child({ part: 'edge' }), bootstrapFromEnv());
-      const token = (await nodeFiles.readText(`${config.edge.dataDir}/admin-token`))?.trim() ?? null;
-      const client = createEdgeClient({ url: `http://${config.edge.listen.host}:${edge.port}`, token });
+      const token = (await nodeFiles.readText(`${config.edge.dataDir}/admin-token`))?.trim() ??
+        null;
+      const client = createEdgeClient({
+        url: `http://${config.edge.listen.host}:${edge.port}`,
+        token,
+      });
       const events = (await client.request<{ events: { id: string }[] }>('GET', '/events')).events;
-      if (!events.some((e) => e.id === 'demo')) await client.request('POST', '/events', { id: 'demo', title: 'roomcast demo event' });
-      const rooms = (await client.request<{ rooms: { id: string }[] }>('GET', '/rooms?event=demo')).rooms;
+      if (!events.some((e) => e.id === 'demo')) {
+        await client.request('POST', '/events', { id: 'demo', title: 'roomcast demo event' });
+      }
+      const rooms =
+        (await client.request<{ rooms: { id: string }[] }>('GET', '/rooms?event=demo')).rooms;
       if (!rooms.some((r) => r.id === 'demo')) {
-        await client.request('POST', '/rooms', { id: 'demo', title: 'Demo room', eventId: 'demo', withKey: false });
+        await client.request('POST', '/rooms', {
+          id: 'demo',
+          title: 'Demo room',
+          eventId: 'demo',
+          withKey: false,
+        });
       }
       const base = config.edge.publicUrl;
       ctx.out.line([
@@ -146,17 +183,28 @@ export const processCommands: Command[] = [
 
 processCommands.push({
   name: 'encoder check-publish',
-  summary: "Ask the edge, as this encoder node, whether a stream key may publish (the key is read from stdin).",
+  summary:
+    'Ask the edge, as this encoder node, whether a stream key may publish (the key is read from stdin).',
   options: {
-    addr: { type: 'string', valueName: 'IP', description: 'publisher address to report (default 127.0.0.1)' },
+    addr: {
+      type: 'string',
+      valueName: 'IP',
+      description: 'publisher address to report (default 127.0.0.1)',
+    },
   },
-  details: 'Uses encoder.nodeId, encoder.edgeUrl and encoder.nodeSecret (ROOMCAST_ENCODER_NODE_SECRET). ' +
-    'A diagnostic for crews: the same signed request nginx-rtmp\'s on_publish relays. It opens no session: ' +
+  details:
+    'Uses encoder.nodeId, encoder.edgeUrl and encoder.nodeSecret (ROOMCAST_ENCODER_NODE_SECRET). ' +
+    "A diagnostic for crews: the same signed request nginx-rtmp's on_publish relays. It opens no session: " +
     'it reports the decision and then tells the edge the test publish is done.',
   async run(ctx) {
     const config = await ctx.config();
     const { nodeId, nodeSecret, edgeUrl } = config.encoder;
-    if (!nodeSecret) throw new CliError('encoder.nodeSecret is not set (ROOMCAST_ENCODER_NODE_SECRET; see roomcast node add)', 2);
+    if (!nodeSecret) {
+      throw new CliError(
+        'encoder.nodeSecret is not set (ROOMCAST_ENCODER_NODE_SECRET; see roomcast node add)',
+        2,
+      );
+    }
     const streamKey = (await readSecret('stream key: ')).trim();
     if (!streamKey) throw new CliError('no stream key on stdin', 2);
     const client = createNodeClient({ edgeUrl, nodeId, nodeSecret });
@@ -164,16 +212,32 @@ processCommands.push({
     let decision;
     try {
       decision = await client.post('/node/hooks/publish', {
-        v: WIRE_VERSION, nodeId, clientId, app: 'live', streamKey, addr: (ctx.options.addr as string) || '127.0.0.1',
+        v: WIRE_VERSION,
+        nodeId,
+        clientId,
+        app: 'live',
+        streamKey,
+        addr: (ctx.options.addr as string) || '127.0.0.1',
       }, publishDecisionSchema);
     } catch (error) {
       throw new CliError(`the edge refused the request: ${(error as Error).message}`);
     }
     if (decision.decision === 'allow') {
-      await client.post('/node/hooks/publish-done', { v: WIRE_VERSION, nodeId, clientId, sessionId: decision.sessionId, room: decision.room }, z.unknown());
+      await client.post('/node/hooks/publish-done', {
+        v: WIRE_VERSION,
+        nodeId,
+        clientId,
+        sessionId: decision.sessionId,
+        room: decision.room,
+      }, z.unknown());
     }
-    ctx.out.result(decision, () =>
-      decision.decision === 'allow' ? `allowed: publishes as room ${decision.room}` : `refused: ${decision.reason}`);
+    ctx.out.result(
+      decision,
+      () =>
+        decision.decision === 'allow'
+          ? `allowed: publishes as room ${decision.room}`
+          : `refused: ${decision.reason}`,
+    );
     if (decision.decision !== 'allow') throw new CliError('publish refused', 1);
   },
 });

@@ -6,8 +6,8 @@
 // key path in quotes, what is allowed, what was given and where it came from. Values of
 // secret keys are never printed.
 
-import { LineCounter, parseDocument } from "yaml";
-import { z } from "zod";
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
 import {
   CONFIG_KEYS,
   type ConfigKey,
@@ -16,23 +16,23 @@ import {
   type RoomcastConfig,
   SECRET_KEY_PATHS,
   unwrapSchema,
-} from "./schema.ts";
+} from './schema.ts';
 
 /** ROOMCAST_* variables that are read by the processes directly and are not config keys. */
 export const NON_CONFIG_ENV: readonly string[] = [
-  "ROOMCAST_CONFIG",
-  "ROOMCAST_TOKEN",
-  "ROOMCAST_EDGE_URL",
-  "ROOMCAST_BOOTSTRAP_ADMIN_EMAIL",
-  "ROOMCAST_BOOTSTRAP_ADMIN_PASSWORD",
+  'ROOMCAST_CONFIG',
+  'ROOMCAST_TOKEN',
+  'ROOMCAST_EDGE_URL',
+  'ROOMCAST_BOOTSTRAP_ADMIN_EMAIL',
+  'ROOMCAST_BOOTSTRAP_ADMIN_PASSWORD',
 ];
 
 export class ConfigError extends Error {
   issues: string[];
 
   constructor(issues: string[]) {
-    super(issues.join("\n"));
-    this.name = "ConfigError";
+    super(issues.join('\n'));
+    this.name = 'ConfigError';
     this.issues = issues;
   }
 }
@@ -57,7 +57,7 @@ export function resolveConfig(input: ResolveInput): RoomcastConfig {
   // are recorded, so a message never blames the file for a default.
   const origins = new Map<string, string>();
   const merged: Doc = {};
-  const source = input.source ?? "config document";
+  const source = input.source ?? 'config document';
 
   const document = input.document ?? {};
   if (isPlainObject(document)) {
@@ -72,7 +72,7 @@ export function resolveConfig(input: ResolveInput): RoomcastConfig {
 
   const settings: { key: ConfigKey; value: unknown }[] = [];
   for (const [name, raw] of Object.entries(input.env ?? {})) {
-    if (!name.startsWith("ROOMCAST_") || raw === undefined || NON_CONFIG_ENV.includes(name)) {
+    if (!name.startsWith('ROOMCAST_') || raw === undefined || NON_CONFIG_ENV.includes(name)) {
       continue;
     }
     const key = ENV_KEYS.get(name);
@@ -83,13 +83,13 @@ export function resolveConfig(input: ResolveInput): RoomcastConfig {
       continue;
     }
     const coerced = coerceEnv(key, raw);
-    if ("problem" in coerced) issues.push(coerced.problem);
+    if ('problem' in coerced) issues.push(coerced.problem);
     else settings.push({ key, value: coerced.value });
   }
   // Sections first, so ROOMCAST_EDGE_LISTEN_PORT wins over a port inside ROOMCAST_EDGE_LISTEN.
-  settings.sort((a, b) => a.key.path.split(".").length - b.key.path.split(".").length);
+  settings.sort((a, b) => a.key.path.split('.').length - b.key.path.split('.').length);
   for (const { key, value } of settings) {
-    mergeInto(merged, key.path.split("."), value, key.env, origins);
+    mergeInto(merged, key.path.split('.'), value, key.env, origins);
   }
 
   const result = configSchema.safeParse(merged);
@@ -106,8 +106,8 @@ export function resolveConfig(input: ResolveInput): RoomcastConfig {
 /** Parses YAML (.yaml, .yml) or JSON (.json) text; syntax errors name the file and line. */
 export function parseConfigText(text: string, fileName: string): unknown {
   const lower = fileName.toLowerCase();
-  if (lower.endsWith(".json")) return parseJson(text, fileName);
-  if (lower.endsWith(".yaml") || lower.endsWith(".yml")) return parseYaml(text, fileName);
+  if (lower.endsWith('.json')) return parseJson(text, fileName);
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return parseYaml(text, fileName);
   throw new ConfigError([
     `${fileName}: unsupported config file type; use a .yaml, .yml or .json file`,
   ]);
@@ -123,11 +123,11 @@ function parseYaml(text: string, fileName: string): unknown {
   } catch (error) {
     // The yaml package's Node build looks up LOG_TOKENS and LOG_STREAM (debug switches)
     // while parsing; Deno without env permission refuses that lookup.
-    const name = error instanceof Error ? error.name : "";
-    if (name !== "NotCapable" && name !== "PermissionDenied") throw error;
+    const name = error instanceof Error ? error.name : '';
+    if (name !== 'NotCapable' && name !== 'PermissionDenied') throw error;
     return throwConfigError(
       `${fileName}: cannot parse YAML without env access: the yaml package reads LOG_TOKENS ` +
-        "and LOG_STREAM, so run Deno with --allow-env=LOG_TOKENS,LOG_STREAM or use a .json file",
+        'and LOG_STREAM, so run Deno with --allow-env=LOG_TOKENS,LOG_STREAM or use a .json file',
     );
   }
   if (doc.errors.length > 0) {
@@ -149,10 +149,10 @@ function parseJson(text: string, fileName: string): unknown {
     const { line, col } = lineAndColumn(text, offset);
     const char = text[offset];
     const what = char === undefined
-      ? "unexpected end of input"
+      ? 'unexpected end of input'
       : /[{}[\],:"']/.test(char)
       ? `unexpected '${char}'`
-      : "unexpected value";
+      : 'unexpected value';
     return throwConfigError(`${fileName}:${line}:${col}: JSON syntax error: ${what}`);
   }
 }
@@ -163,8 +163,8 @@ function throwConfigError(issue: string): never {
 
 function lineAndColumn(text: string, offset: number): { line: number; col: number } {
   const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, col: offset - before.lastIndexOf("\n") };
+  const line = before.split('\n').length;
+  return { line, col: offset - before.lastIndexOf('\n') };
 }
 
 /** Offset of the first JSON syntax error in text (text is known not to parse). */
@@ -176,20 +176,20 @@ function jsonErrorOffset(text: string): number {
     throw stop;
   };
   const space = () => {
-    while (i < text.length && " \t\n\r".includes(text[i] as string)) i++;
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
   };
   const string = () => {
     i++;
     for (;;) {
       const c = text[i];
-      if (c === undefined || c < " ") fail();
+      if (c === undefined || c < ' ') fail();
       if (c === '"') {
         i++;
         return;
       }
-      if (c === "\\") {
+      if (c === '\\') {
         i++;
-        if (text[i] === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) i += 5;
+        if (text[i] === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) i += 5;
         else if (text[i] !== undefined && '"\\/bfnrt'.includes(text[i] as string)) i++;
         else fail();
       } else {
@@ -200,8 +200,8 @@ function jsonErrorOffset(text: string): number {
   const value = (): void => {
     space();
     const c = text[i];
-    if (c === "{" || c === "[") {
-      const close = c === "{" ? "}" : "]";
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
       i++;
       space();
       if (text[i] === close) {
@@ -209,17 +209,17 @@ function jsonErrorOffset(text: string): number {
         return;
       }
       for (;;) {
-        if (c === "{") {
+        if (c === '{') {
           space();
           if (text[i] !== '"') fail();
           string();
           space();
-          if (text[i] !== ":") fail();
+          if (text[i] !== ':') fail();
           i++;
         }
         value();
         space();
-        if (text[i] === ",") i++;
+        if (text[i] === ',') i++;
         else if (text[i] === close) {
           i++;
           return;
@@ -247,16 +247,16 @@ function jsonErrorOffset(text: string): number {
 // Merging and the environment
 
 function isPlainObject(value: unknown): value is Doc {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
 function pathText(path: readonly PropertyKey[]): string {
-  let out = "";
+  let out = '';
   for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out === "" ? String(segment) : `.${String(segment)}`;
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
   }
   return out;
 }
@@ -285,7 +285,7 @@ function mergeInto(
 ): void {
   // `edge:` with every child commented out is null in YAML; for a section that means "nothing
   // set", not a mistake.
-  if (value === null && KEYS_BY_PATH.get(path.join("."))?.kind === "object") return;
+  if (value === null && KEYS_BY_PATH.get(path.join('.'))?.kind === 'object') return;
   let node = root;
   for (const segment of path.slice(0, -1)) {
     const existing = ownValue(node, segment);
@@ -332,7 +332,7 @@ function mergeCopy(target: Doc, value: Doc): Doc {
 
 /** True when path lies strictly inside ancestor (`a.b.c` or `a.b[0]` inside `a.b`). */
 function isBelow(path: string, ancestor: string): boolean {
-  if (ancestor === "") return path !== "";
+  if (ancestor === '') return path !== '';
   return path.startsWith(`${ancestor}.`) || path.startsWith(`${ancestor}[`);
 }
 
@@ -345,18 +345,18 @@ const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 function coerceEnv(key: ConfigKey, raw: string): { value: unknown } | { problem: string } {
   const trimmed = raw.trim();
   switch (key.kind) {
-    case "number":
+    case 'number':
       return { value: NUMBER_TEXT.test(trimmed) ? Number(trimmed) : raw };
-    case "boolean":
-      if (trimmed === "true" || trimmed === "1") return { value: true };
-      if (trimmed === "false" || trimmed === "0") return { value: false };
+    case 'boolean':
+      if (trimmed === 'true' || trimmed === '1') return { value: true };
+      if (trimmed === 'false' || trimmed === '0') return { value: false };
       return { value: raw };
-    case "array":
-    case "object":
+    case 'array':
+    case 'object':
       try {
         return { value: JSON.parse(raw) };
       } catch {
-        const shape = key.kind === "array" ? "a list" : "a mapping";
+        const shape = key.kind === 'array' ? 'a list' : 'a mapping';
         // The text itself is not echoed: a section's JSON may carry a secret.
         return {
           problem: `'${key.path}' must be JSON text (${shape}) when set by ${key.env} ` +
@@ -378,41 +378,41 @@ function formatIssue(
 ): string[] {
   const path = issue.path;
   const where = pathText(path);
-  if (issue.code === "unrecognized_keys") {
+  if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(path, doc);
     return issue.keys.map((key) => {
-      const full = where === "" ? key : `${where}.${key}`;
+      const full = where === '' ? key : `${where}.${key}`;
       return `'${full}' is not a known key${suggest(key, known, where)}${fromText(full, origins)}`;
     });
   }
-  const params = issue.code === "custom" ? issue.params : undefined;
+  const params = issue.code === 'custom' ? issue.params : undefined;
   if (params?.sentence === true) {
     const sentence = issue.message.replace(
       /\{\.([A-Za-z0-9]+)\}/g,
-      (_, key: string) => where === "" ? key : `${where}.${key}`,
+      (_, key: string) => where === '' ? key : `${where}.${key}`,
     );
     return [`${sentence}${fromText(where, origins)}`];
   }
   let must: string;
-  if (issue.code === "invalid_union" && "options" in issue && Array.isArray(issue.options)) {
-    must = `must be one of ${issue.options.map((o: unknown) => `'${String(o)}'`).join(", ")}`;
-  } else if (issue.code === "invalid_type" && issue.expected === "object") {
-    must = "must be a mapping of keys";
-  } else if (issue.code === "invalid_type" && issue.expected === "array") {
-    must = "must be a list";
-  } else if (issue.message.startsWith("must ")) {
+  if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
+    must = `must be one of ${issue.options.map((o: unknown) => `'${String(o)}'`).join(', ')}`;
+  } else if (issue.code === 'invalid_type' && issue.expected === 'object') {
+    must = 'must be a mapping of keys';
+  } else if (issue.code === 'invalid_type' && issue.expected === 'array') {
+    must = 'must be a list';
+  } else if (issue.message.startsWith('must ')) {
     must = issue.message;
   } else {
     must = `is not valid: ${issue.message}`;
   }
-  const subject = where === "" ? "the config" : `'${where}'`;
+  const subject = where === '' ? 'the config' : `'${where}'`;
   return [`${subject} ${must} (${gotText(where, getAt(doc, path))})${fromText(where, origins)}`];
 }
 
 function gotText(path: string, value: unknown): string {
-  if (value === undefined) return "missing";
-  if (hidesValue(path)) return "value hidden";
-  if (typeof value === "string") {
+  if (value === undefined) return 'missing';
+  if (hidesValue(path)) return 'value hidden';
+  if (typeof value === 'string') {
     const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
     return `got ${JSON.stringify(redactUrl(shown))}`;
   }
@@ -429,13 +429,13 @@ function hidesValue(path: string): boolean {
 // URLs like redis://:password@host or libsql://db?authToken=… carry credentials in keys
 // whose names do not say so.
 function redactUrl(text: string): string {
-  return text.replace(/(\/\/[^/@\s]*?:)[^/@\s]*@/, "$1***@").replace(/\?.*$/, "?***");
+  return text.replace(/(\/\/[^/@\s]*?:)[^/@\s]*@/, '$1***@').replace(/\?.*$/, '?***');
 }
 
 function kindOfValue(value: unknown): string {
-  if (Array.isArray(value)) return "a list";
-  if (value === null) return "null";
-  if (typeof value === "object") return "a mapping";
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a mapping';
   return `a ${typeof value}`;
 }
 
@@ -444,13 +444,13 @@ function fromText(path: string, origins: Map<string, string>): string {
   for (const [known, origin] of origins) {
     if (known === path || isBelow(path, known) || isBelow(known, path)) sources.add(origin);
   }
-  return sources.size === 0 ? "" : ` [from ${[...sources].join(", ")}]`;
+  return sources.size === 0 ? '' : ` [from ${[...sources].join(', ')}]`;
 }
 
 function getAt(doc: unknown, path: readonly PropertyKey[]): unknown {
   let node = doc;
   for (const segment of path) {
-    if (typeof node !== "object" || node === null) return undefined;
+    if (typeof node !== 'object' || node === null) return undefined;
     if (!Object.hasOwn(node, segment)) return undefined;
     node = (node as Record<PropertyKey, unknown>)[segment];
   }
@@ -493,14 +493,14 @@ function pickOption(
 
 // The shared ROOMCAST_ prefix would make every short name look close to every other.
 function suggestEnv(name: string): string {
-  const strip = (env: string) => env.slice("ROOMCAST_".length);
+  const strip = (env: string) => env.slice('ROOMCAST_'.length);
   const close = suggest(strip(name), [...ENV_KEYS.keys()].map(strip));
   return close.replace(/'(.*)'/, "'ROOMCAST_$1'");
 }
 
 /** " (did you mean 'edge.listen'?)" when a known name is close to the given one. */
-function suggest(given: string, known: readonly string[], parent = ""): string {
-  const normal = (name: string) => name.toLowerCase().replace(/[-_]/g, "");
+function suggest(given: string, known: readonly string[], parent = ''): string {
+  const normal = (name: string) => name.toLowerCase().replace(/[-_]/g, '');
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
@@ -511,8 +511,8 @@ function suggest(given: string, known: readonly string[], parent = ""): string {
     }
   }
   const limit = Math.max(2, Math.floor(given.length / 3));
-  if (best === undefined || bestDistance > limit) return "";
-  return ` (did you mean '${parent === "" ? best : `${parent}.${best}`}'?)`;
+  if (best === undefined || bestDistance > limit) return '';
+  return ` (did you mean '${parent === '' ? best : `${parent}.${best}`}'?)`;
 }
 
 function editDistance(a: string, b: string): number {

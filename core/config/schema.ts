@@ -7,7 +7,7 @@
 // with the quoted key path and appends what was given and where it came from, e.g.
 // `'edge.listen.port' must be a whole number from 1 to 65535 (got "abc") [from ROOMCAST_EDGE_LISTEN_PORT]`.
 
-import { z } from "zod";
+import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------
 // Leaf builders: each carries its own operator-facing message for every way it can fail.
@@ -25,8 +25,8 @@ function evenWholeNumber(min: number, max: number) {
 }
 
 function positiveWholeNumber() {
-  const must = "must be a whole number > 0";
-  return z.number({ error: must }).int({ error: must }).positive({ error: "must be > 0" });
+  const must = 'must be a whole number > 0';
+  return z.number({ error: must }).int({ error: must }).positive({ error: 'must be > 0' });
 }
 
 function port() {
@@ -34,15 +34,15 @@ function port() {
 }
 
 function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, { error: `must be one of ${values.map((v) => `'${v}'`).join(", ")}` });
+  return z.enum(values, { error: `must be one of ${values.map((v) => `'${v}'`).join(', ')}` });
 }
 
 function text() {
-  return z.string({ error: "must be text" });
+  return z.string({ error: 'must be text' });
 }
 
 function flag() {
-  return z.boolean({ error: "must be true or false" });
+  return z.boolean({ error: 'must be true or false' });
 }
 
 function host() {
@@ -63,8 +63,8 @@ function parseUrl(value: string): URL | undefined {
 // would double up and a query or fragment would end up in the middle of the result.
 function isBaseUrl(value: string): boolean {
   const url = parseUrl(value);
-  return url !== undefined && (url.protocol === "http:" || url.protocol === "https:") &&
-    !value.endsWith("/") && url.search === "" && url.hash === "" && url.username === "";
+  return url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') &&
+    !value.endsWith('/') && url.search === '' && url.hash === '' && url.username === '';
 }
 
 function baseUrl() {
@@ -76,7 +76,7 @@ function baseUrl() {
 // Node ids and room ids appear in URLs, file names and log labels, so they stay a slug.
 function slug() {
   return text().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
-    error: "must be 1 to 63 lowercase letters, digits or dashes, starting with a letter or digit",
+    error: 'must be 1 to 63 lowercase letters, digits or dashes, starting with a letter or digit',
   });
 }
 
@@ -93,335 +93,335 @@ function listen(defaultHost: string, defaultPort: number, what: string) {
 // Sections
 
 const log = z.strictObject({
-  level: oneOf(["debug", "info", "warn", "error"]).default("info").describe(
-    "Lowest level that is written: debug, info, warn or error.",
+  level: oneOf(['debug', 'info', 'warn', 'error']).default('info').describe(
+    'Lowest level that is written: debug, info, warn or error.',
   ),
   json: flag().default(false).describe(
-    "Write JSON lines instead of labelled text lines (for log shippers).",
+    'Write JSON lines instead of labelled text lines (for log shippers).',
   ),
-}).prefault({}).describe("Logging of every roomcast process.");
+}).prefault({}).describe('Logging of every roomcast process.');
 
 const edge = z.strictObject({
-  listen: listen("127.0.0.1", 8080, "the edge HTTP server"),
-  publicUrl: baseUrl().default("http://127.0.0.1:8080").describe(
-    "Base URL of the edge as players and collectors reach it: http(s), no trailing slash.",
+  listen: listen('127.0.0.1', 8080, 'the edge HTTP server'),
+  publicUrl: baseUrl().default('http://127.0.0.1:8080').describe(
+    'Base URL of the edge as players and collectors reach it: http(s), no trailing slash.',
   ),
-  dataDir: text().min(1, { error: "must not be empty" }).default("./data/edge").describe(
-    "Directory of the embedded database and the secrets generated on first start.",
+  dataDir: text().min(1, { error: 'must not be empty' }).default('./data/edge').describe(
+    'Directory of the embedded database and the secrets generated on first start.',
   ),
   database: z.strictObject({
     url: text().refine(
-      (v) => v === "" || /^(file:|libsql:\/\/|https?:\/\/)/.test(v),
+      (v) => v === '' || /^(file:|libsql:\/\/|https?:\/\/)/.test(v),
       { error: "must be empty or a 'file:', 'libsql://', 'http://' or 'https://' URL" },
-    ).default("").describe(
-      "libSQL database URL. Empty = the embedded file:<dataDir>/roomcast.db; otherwise " +
-        "file:, libsql:// (Turso) or http(s):// (sqld).",
+    ).default('').describe(
+      'libSQL database URL. Empty = the embedded file:<dataDir>/roomcast.db; otherwise ' +
+        'file:, libsql:// (Turso) or http(s):// (sqld).',
     ),
-    authToken: text().default("").describe(
-      "Secret. Auth token for a remote libSQL database (Turso, sqld); empty for file:.",
+    authToken: text().default('').describe(
+      'Secret. Auth token for a remote libSQL database (Turso, sqld); empty for file:.',
     ),
-  }).prefault({}).describe("Durable data: accounts, rooms, stream keys, billing."),
+  }).prefault({}).describe('Durable data: accounts, rooms, stream keys, billing.'),
   liveStore: z.strictObject({
-    kind: oneOf(["memory", "upstash"]).default("memory").describe(
-      "memory = in-process (one edge instance only); upstash = Upstash Redis REST API or the " +
-        "roomcast redis bridge (needed for several edge instances).",
+    kind: oneOf(['memory', 'upstash']).default('memory').describe(
+      'memory = in-process (one edge instance only); upstash = Upstash Redis REST API or the ' +
+        'roomcast redis bridge (needed for several edge instances).',
     ),
-    url: text().refine((v) => v === "" || isBaseUrl(v), {
-      error: "must be empty or an http(s) URL without a trailing slash",
-    }).default("").describe(
-      "REST URL of the Upstash database or redis bridge; needed for upstash.",
+    url: text().refine((v) => v === '' || isBaseUrl(v), {
+      error: 'must be empty or an http(s) URL without a trailing slash',
+    }).default('').describe(
+      'REST URL of the Upstash database or redis bridge; needed for upstash.',
     ),
-    token: text().default("").describe("Secret. REST token of the live store; needed for upstash."),
+    token: text().default('').describe('Secret. REST token of the live store; needed for upstash.'),
   }).superRefine((store, ctx) => {
-    if (store.kind !== "upstash") return;
-    const missing = (["url", "token"] as const).filter((key) => store[key] === "");
+    if (store.kind !== 'upstash') return;
+    const missing = (['url', 'token'] as const).filter((key) => store[key] === '');
     if (missing.length === 0) return;
     ctx.addIssue({
-      code: "custom",
+      code: 'custom',
       // Placeholders `{.key}` become full key paths in the loader; this object does not
       // know where it sits in the tree.
       message: `'{.url}' and '{.token}' must both be set when '{.kind}' is 'upstash' (empty: ${
-        missing.map((key) => `'{.${key}}'`).join(", ")
+        missing.map((key) => `'{.${key}}'`).join(', ')
       })`,
       params: { sentence: true },
     });
   }).prefault({}).describe(
-    "Live state, rate limits and chat fan-out: presence, sessions, viewer counts.",
+    'Live state, rate limits and chat fan-out: presence, sessions, viewer counts.',
   ),
-  clusterSecret: text().refine((v) => v === "" || v.length >= 32, {
-    error: "must be empty (generated on first start) or at least 32 characters long",
-  }).default("").describe(
-    "Secret. Node secrets are derived from it. Empty = generated into dataDir on first start; " +
-      "if set, at least 32 characters and the same on every edge instance.",
+  clusterSecret: text().refine((v) => v === '' || v.length >= 32, {
+    error: 'must be empty (generated on first start) or at least 32 characters long',
+  }).default('').describe(
+    'Secret. Node secrets are derived from it. Empty = generated into dataDir on first start; ' +
+      'if set, at least 32 characters and the same on every edge instance.',
   ),
   corsOrigins: z.array(
     text().refine((v) => parseUrl(v)?.origin === v && /^https?:/.test(v), {
       error: "must be an http(s) origin without path or trailing slash, like 'https://example.org'",
     }),
-    { error: "must be a list of origins" },
+    { error: 'must be a list of origins' },
   ).default([]).describe(
-    "Browser origins allowed to call the edge API across sites (embedding pages).",
+    'Browser origins allowed to call the edge API across sites (embedding pages).',
   ),
   maxBodyBytes: wholeNumber(1024, 10485760).default(65536).describe(
-    "Largest request body the edge accepts, in bytes (1024-10485760).",
+    'Largest request body the edge accepts, in bytes (1024-10485760).',
   ),
   nodes: z.strictObject({
     heartbeatIntervalSeconds: wholeNumber(1, 300).default(5).describe(
-      "Heartbeat interval the edge expects of encoders and collectors, in seconds (1-300).",
+      'Heartbeat interval the edge expects of encoders and collectors, in seconds (1-300).',
     ),
     downAfterSeconds: wholeNumber(2, 3600).default(15).describe(
-      "Seconds without a heartbeat after which a node counts as down and its rooms move " +
-        "(2-3600; must be greater than heartbeatIntervalSeconds).",
+      'Seconds without a heartbeat after which a node counts as down and its rooms move ' +
+        '(2-3600; must be greater than heartbeatIntervalSeconds).',
     ),
   }).superRefine((nodes, ctx) => {
     if (nodes.downAfterSeconds > nodes.heartbeatIntervalSeconds) return;
     ctx.addIssue({
-      code: "custom",
+      code: 'custom',
       message: `'{.downAfterSeconds}' must be greater than '{.heartbeatIntervalSeconds}' so ` +
         `one late heartbeat does not mark a node down (got ${nodes.downAfterSeconds} and ` +
         `${nodes.heartbeatIntervalSeconds})`,
       params: { sentence: true },
     });
-  }).prefault({}).describe("Health of registered encoder and collector nodes."),
+  }).prefault({}).describe('Health of registered encoder and collector nodes.'),
   playbackTokenTtlSeconds: wholeNumber(30, 86400).default(300).describe(
-    "Lifetime of a signed playback token, in seconds (30-86400); players renew it by heartbeat.",
+    'Lifetime of a signed playback token, in seconds (30-86400); players renew it by heartbeat.',
   ),
   signatureMaxSkewSeconds: wholeNumber(5, 600).default(30).describe(
-    "How far the timestamp of a signed node request may be from the edge clock, in seconds " +
-      "(5-600).",
+    'How far the timestamp of a signed node request may be from the edge clock, in seconds ' +
+      '(5-600).',
   ),
   publishAuth: z.strictObject({
     maxFailuresPerWindow: wholeNumber(1, 10000).default(10).describe(
-      "Failed publish authorisations allowed per source address per window (1-10000).",
+      'Failed publish authorisations allowed per source address per window (1-10000).',
     ),
     windowSeconds: wholeNumber(1, 86400).default(60).describe(
-      "Length of the failure-counting window, in seconds (1-86400).",
+      'Length of the failure-counting window, in seconds (1-86400).',
     ),
-  }).prefault({}).describe("Brute-force limit on stream key guessing."),
+  }).prefault({}).describe('Brute-force limit on stream key guessing.'),
   sessionTtlHours: wholeNumber(1, 720).default(12).describe(
-    "Lifetime of an operator login session, in hours (1-720).",
+    'Lifetime of an operator login session, in hours (1-720).',
   ),
-}).prefault({}).describe("The control plane (Hono app): auth, registry, billing, chat, API.");
+}).prefault({}).describe('The control plane (Hono app): auth, registry, billing, chat, API.');
 
 const redisBridge = z.strictObject({
-  listen: listen("127.0.0.1", 8079, "the redis bridge"),
+  listen: listen('127.0.0.1', 8079, 'the redis bridge'),
   redisUrl: text().refine((v) => /^rediss?:\/\/\S+$/.test(v), {
     error: "must be a 'redis://' or 'rediss://' URL",
-  }).default("redis://127.0.0.1:6379").describe(
-    "The real Redis the bridge talks to: redis:// or rediss:// (TLS) URL.",
+  }).default('redis://127.0.0.1:6379').describe(
+    'The real Redis the bridge talks to: redis:// or rediss:// (TLS) URL.',
   ),
-  token: text().default("").describe(
-    "Secret. Bearer token clients (edge.liveStore.token) must present; the bridge refuses to " +
-      "start without one.",
+  token: text().default('').describe(
+    'Secret. Bearer token clients (edge.liveStore.token) must present; the bridge refuses to ' +
+      'start without one.',
   ),
 }).prefault({}).describe(
-  "Upstash-REST-compatible bridge to a real Redis, for self-hosters of several edges.",
+  'Upstash-REST-compatible bridge to a real Redis, for self-hosters of several edges.',
 );
 
 // Rendition names become playlist and directory names, hence the restricted alphabet.
 const renditionName = text().regex(/^[a-z0-9][a-z0-9_-]*$/, {
   error:
-    "must be lowercase letters, digits, dashes or underscores, starting with a letter or digit",
-}).describe("Name of the rendition; used in playlist and directory names; unique in the ladder.");
+    'must be lowercase letters, digits, dashes or underscores, starting with a letter or digit',
+}).describe('Name of the rendition; used in playlist and directory names; unique in the ladder.');
 
 const kbps = (what: string) => positiveWholeNumber().describe(`${what} bitrate in kbit/s (> 0).`);
 
 const copyRendition = z.strictObject({
   name: renditionName,
-  codec: z.literal("copy").describe("copy = pass the ingest through without re-encoding."),
+  codec: z.literal('copy').describe('copy = pass the ingest through without re-encoding.'),
 });
 
 const videoRendition = z.strictObject({
   name: renditionName,
-  codec: oneOf(["h264", "vp9"]).describe(
+  codec: oneOf(['h264', 'vp9']).describe(
     'h264 = H.264 in fMP4/TS HLS; vp9 = VP9 in fMP4 HLS (the "WebM family" rendition).',
   ),
   height: evenWholeNumber(144, 2160).describe(
-    "Output height in pixels (even, 144-2160); width follows the aspect ratio.",
+    'Output height in pixels (even, 144-2160); width follows the aspect ratio.',
   ),
-  videoKbps: kbps("Video"),
-  audioKbps: kbps("Audio"),
-  fps: z.number({ error: "must be a number from 1 to 120" })
-    .min(1, { error: "must be a number from 1 to 120" })
-    .max(120, { error: "must be a number from 1 to 120" })
+  videoKbps: kbps('Video'),
+  audioKbps: kbps('Audio'),
+  fps: z.number({ error: 'must be a number from 1 to 120' })
+    .min(1, { error: 'must be a number from 1 to 120' })
+    .max(120, { error: 'must be a number from 1 to 120' })
     .optional()
-    .describe("Output frame rate; omitted = same as the ingest."),
+    .describe('Output frame rate; omitted = same as the ingest.'),
 });
 
 const audioRendition = z.strictObject({
   name: renditionName,
-  codec: z.literal("audio").describe("audio = AAC only, for listeners on poor links."),
-  audioKbps: kbps("Audio"),
+  codec: z.literal('audio').describe('audio = AAC only, for listeners on poor links.'),
+  audioKbps: kbps('Audio'),
 });
 
-const rendition = z.discriminatedUnion("codec", [copyRendition, videoRendition, audioRendition])
-  .describe("One output of the ladder, chosen by codec: copy, h264, vp9 or audio.");
+const rendition = z.discriminatedUnion('codec', [copyRendition, videoRendition, audioRendition])
+  .describe('One output of the ladder, chosen by codec: copy, h264, vp9 or audio.');
 
 export const DEFAULT_LADDER = [
-  { name: "source", codec: "copy" },
-  { name: "720p", codec: "h264", height: 720, videoKbps: 2800, audioKbps: 128 },
-  { name: "480p", codec: "h264", height: 480, videoKbps: 1400, audioKbps: 96 },
-  { name: "360p", codec: "h264", height: 360, videoKbps: 800, audioKbps: 96 },
-  { name: "audio", codec: "audio", audioKbps: 96 },
+  { name: 'source', codec: 'copy' },
+  { name: '720p', codec: 'h264', height: 720, videoKbps: 2800, audioKbps: 128 },
+  { name: '480p', codec: 'h264', height: 480, videoKbps: 1400, audioKbps: 96 },
+  { name: '360p', codec: 'h264', height: 360, videoKbps: 800, audioKbps: 96 },
+  { name: 'audio', codec: 'audio', audioKbps: 96 },
 ] as const;
 
-const ladder = z.array(rendition, { error: "must be a list of renditions" })
-  .min(1, { error: "must have at least one rendition" })
+const ladder = z.array(rendition, { error: 'must be a list of renditions' })
+  .min(1, { error: 'must have at least one rendition' })
   .superRefine((items, ctx) => {
     const firstIndex = new Map<string, number>();
     items.forEach((item: unknown, index) => {
       // Runs even when other entries are invalid (see `when`), so look before trusting.
-      const name = typeof item === "object" && item !== null && "name" in item
+      const name = typeof item === 'object' && item !== null && 'name' in item
         ? item.name
         : undefined;
-      if (typeof name !== "string") return;
+      if (typeof name !== 'string') return;
       const first = firstIndex.get(name);
       if (first === undefined) {
         firstIndex.set(name, index);
         return;
       }
       ctx.addIssue({
-        code: "custom",
-        path: [index, "name"],
+        code: 'custom',
+        path: [index, 'name'],
         message: `must be unique in the ladder (entry [${first}] has the same name)`,
       });
     });
   }, { when: (payload) => Array.isArray(payload.value) })
   // prefault (not default) so the default ladder is parsed, giving every config fresh objects.
   .prefault(() => DEFAULT_LADDER.map((item) => ({ ...item })))
-  .describe("Renditions made from every live room, decoded once and scaled (at least one).");
+  .describe('Renditions made from every live room, decoded once and scaled (at least one).');
 
 const encoder = z.strictObject({
-  nodeId: slug().default("encoder-1").describe(
-    "Id of this encoder node at the edge: 1-63 of a-z, 0-9, dash.",
+  nodeId: slug().default('encoder-1').describe(
+    'Id of this encoder node at the edge: 1-63 of a-z, 0-9, dash.',
   ),
-  edgeUrl: baseUrl().default("http://127.0.0.1:8080").describe(
-    "Base URL of the edge this node registers with.",
+  edgeUrl: baseUrl().default('http://127.0.0.1:8080').describe(
+    'Base URL of the edge this node registers with.',
   ),
-  nodeSecret: text().default("").describe(
-    "Secret. Signs requests to the edge; issued by the edge for this nodeId.",
+  nodeSecret: text().default('').describe(
+    'Secret. Signs requests to the edge; issued by the edge for this nodeId.',
   ),
-  publicUrl: baseUrl().default("http://127.0.0.1:8088").describe(
-    "Base URL where viewers fetch /hls/… from this node (or the CDN in front of it).",
+  publicUrl: baseUrl().default('http://127.0.0.1:8088').describe(
+    'Base URL where viewers fetch /hls/… from this node (or the CDN in front of it).',
   ),
-  rtmp: listen("127.0.0.1", 1935, "the RTMP ingest of nginx"),
-  http: listen("127.0.0.1", 8088, "the HLS server of nginx"),
+  rtmp: listen('127.0.0.1', 1935, 'the RTMP ingest of nginx'),
+  http: listen('127.0.0.1', 8088, 'the HLS server of nginx'),
   agentPort: port().default(8089).describe(
-    "Loopback-only port of the agent that receives the nginx-rtmp hooks (1-65535).",
+    'Loopback-only port of the agent that receives the nginx-rtmp hooks (1-65535).',
   ),
-  workDir: text().min(1, { error: "must not be empty" }).default("./data/encoder").describe(
-    "Directory for HLS output, the generated nginx.conf and runtime files.",
+  workDir: text().min(1, { error: 'must not be empty' }).default('./data/encoder').describe(
+    'Directory for HLS output, the generated nginx.conf and runtime files.',
   ),
   capacity: wholeNumber(1, 1000).default(3).describe(
-    "Live rooms this node can carry at once; the edge assigns no more (1-1000).",
+    'Live rooms this node can carry at once; the edge assigns no more (1-1000).',
   ),
   heartbeatIntervalSeconds: wholeNumber(1, 300).default(5).describe(
-    "Seconds between heartbeats to the edge (1-300).",
+    'Seconds between heartbeats to the edge (1-300).',
   ),
   hls: z.strictObject({
     segmentSeconds: wholeNumber(1, 10).default(2).describe(
-      "Target segment duration in seconds (1-10); also the keyframe interval.",
+      'Target segment duration in seconds (1-10); also the keyframe interval.',
     ),
     windowSegments: wholeNumber(3, 60).default(6).describe(
-      "Segments kept in the live playlist (3-60).",
+      'Segments kept in the live playlist (3-60).',
     ),
-  }).prefault({}).describe("HLS output."),
+  }).prefault({}).describe('HLS output.'),
   ladder,
-}).prefault({}).describe("The cloud encoder node: nginx-rtmp ingest, ffmpeg ladder, agent.");
+}).prefault({}).describe('The cloud encoder node: nginx-rtmp ingest, ffmpeg ladder, agent.');
 
 const collector = z.strictObject({
-  nodeId: slug().default("collector-1").describe(
-    "Id of this collector box at the edge: 1-63 of a-z, 0-9, dash.",
+  nodeId: slug().default('collector-1').describe(
+    'Id of this collector box at the edge: 1-63 of a-z, 0-9, dash.',
   ),
-  edgeUrl: baseUrl().default("http://127.0.0.1:8080").describe(
-    "Base URL of the edge this box reports to.",
+  edgeUrl: baseUrl().default('http://127.0.0.1:8080').describe(
+    'Base URL of the edge this box reports to.',
   ),
-  nodeSecret: text().default("").describe(
-    "Secret. Signs requests to the edge; issued by the edge for this nodeId.",
+  nodeSecret: text().default('').describe(
+    'Secret. Signs requests to the edge; issued by the edge for this nodeId.',
   ),
-  room: slug().default("demo").describe("Public id of the room this box feeds."),
+  room: slug().default('demo').describe('Public id of the room this box feeds.'),
   source: z.strictObject({
-    kind: oneOf(["test", "v4l2", "decklink"]).default("test").describe(
-      "Video capture: test = pattern with timecode; v4l2 = USB/HDMI grabber; decklink = " +
-        "Blackmagic SDI/HDMI card.",
+    kind: oneOf(['test', 'v4l2', 'decklink']).default('test').describe(
+      'Video capture: test = pattern with timecode; v4l2 = USB/HDMI grabber; decklink = ' +
+        'Blackmagic SDI/HDMI card.',
     ),
-    device: text().default("/dev/video0").describe("V4L2 device node (kind v4l2)."),
+    device: text().default('/dev/video0').describe('V4L2 device node (kind v4l2).'),
     deckLinkIndex: wholeNumber(0, 63).default(0).describe(
-      "DeckLink card/input number (kind decklink, 0-63).",
+      'DeckLink card/input number (kind decklink, 0-63).',
     ),
-  }).prefault({}).describe("Where the video comes from."),
+  }).prefault({}).describe('Where the video comes from.'),
   audio: z.strictObject({
-    kind: oneOf(["test", "alsa", "pulse"]).default("test").describe(
-      "Audio capture: test = tone; alsa; pulse (PulseAudio/PipeWire).",
+    kind: oneOf(['test', 'alsa', 'pulse']).default('test').describe(
+      'Audio capture: test = tone; alsa; pulse (PulseAudio/PipeWire).',
     ),
-    device: text().default("default").describe(
+    device: text().default('default').describe(
       "ALSA device (like 'hw:1,0') or PulseAudio source name; 'default' = system default.",
     ),
-  }).prefault({}).describe("Where the audio comes from."),
+  }).prefault({}).describe('Where the audio comes from.'),
   output: z.strictObject({
     width: evenWholeNumber(160, 3840).default(1280).describe(
-      "Width of the uplink stream in pixels (even, 160-3840).",
+      'Width of the uplink stream in pixels (even, 160-3840).',
     ),
     height: evenWholeNumber(90, 2160).default(720).describe(
-      "Height of the uplink stream in pixels (even, 90-2160).",
+      'Height of the uplink stream in pixels (even, 90-2160).',
     ),
-    fps: wholeNumber(1, 120).default(30).describe("Frames per second of the uplink (1-120)."),
+    fps: wholeNumber(1, 120).default(30).describe('Frames per second of the uplink (1-120).'),
     videoKbps: positiveWholeNumber().default(2500).describe(
-      "Uplink video bitrate in kbit/s (> 0; 1000-4000 is typical).",
+      'Uplink video bitrate in kbit/s (> 0; 1000-4000 is typical).',
     ),
-    audioKbps: positiveWholeNumber().default(128).describe("Uplink AAC bitrate in kbit/s (> 0)."),
-    preset: oneOf(["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"])
-      .default("superfast").describe(
-        "x264 speed preset, ultrafast to medium; slower presets cost CPU on the box.",
+    audioKbps: positiveWholeNumber().default(128).describe('Uplink AAC bitrate in kbit/s (> 0).'),
+    preset: oneOf(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
+      .default('superfast').describe(
+        'x264 speed preset, ultrafast to medium; slower presets cost CPU on the box.',
       ),
     gopSeconds: wholeNumber(1, 10).default(2).describe(
-      "Keyframe interval in seconds (1-10); match encoder.hls.segmentSeconds.",
+      'Keyframe interval in seconds (1-10); match encoder.hls.segmentSeconds.',
     ),
-  }).prefault({}).describe("The light encode pushed to the encoder over RTMP."),
+  }).prefault({}).describe('The light encode pushed to the encoder over RTMP.'),
   recording: z.strictObject({
-    dir: text().min(1, { error: "must not be empty" }).default("./data/recordings").describe(
-      "Directory of the local full-quality backup recording (segmented, survives kills).",
+    dir: text().min(1, { error: 'must not be empty' }).default('./data/recordings').describe(
+      'Directory of the local full-quality backup recording (segmented, survives kills).',
     ),
     segmentSeconds: wholeNumber(1, 3600).default(60).describe(
-      "Length of each recording file in seconds (1-3600).",
+      'Length of each recording file in seconds (1-3600).',
     ),
     minFreeMb: wholeNumber(0, 10485760).default(2048).describe(
-      "Recording pauses when the disk has less free space than this, in MiB.",
+      'Recording pauses when the disk has less free space than this, in MiB.',
     ),
-  }).prefault({}).describe("Local backup recording."),
-  status: listen("127.0.0.1", 8090, "the crew's local status page"),
+  }).prefault({}).describe('Local backup recording.'),
+  status: listen('127.0.0.1', 8090, "the crew's local status page"),
   heartbeatIntervalSeconds: wholeNumber(1, 300).default(5).describe(
-    "Seconds between heartbeats to the edge (1-300).",
+    'Seconds between heartbeats to the edge (1-300).',
   ),
-}).prefault({}).describe("The venue box: capture, light encode, RTMP push, local recording.");
+}).prefault({}).describe('The venue box: capture, light encode, RTMP push, local recording.');
 
 const watchdog = z.strictObject({
   checkIntervalSeconds: wholeNumber(1, 300).default(5).describe(
-    "Seconds between health checks of the pipelines (1-300).",
+    'Seconds between health checks of the pipelines (1-300).',
   ),
   staleAfterTargetDurations: wholeNumber(1, 100).default(3).describe(
-    "A playlist counts as stale after this many target durations without a new segment (1-100).",
+    'A playlist counts as stale after this many target durations without a new segment (1-100).',
   ),
   maxRestartsPerHour: wholeNumber(1, 1000).default(10).describe(
-    "Restarts of one pipeline per hour before the watchdog stops and escalates (1-1000).",
+    'Restarts of one pipeline per hour before the watchdog stops and escalates (1-1000).',
   ),
-}).prefault({}).describe("Health checks and restarts on encoder and collector boxes.");
+}).prefault({}).describe('Health checks and restarts on encoder and collector boxes.');
 
 const pusher = z.strictObject({
   ssh: z.strictObject({
-    user: text().min(1, { error: "must not be empty" }).default("roomcast").describe(
-      "SSH user on the boxes.",
+    user: text().min(1, { error: 'must not be empty' }).default('roomcast').describe(
+      'SSH user on the boxes.',
     ),
-    port: port().default(22).describe("SSH port on the boxes (1-65535)."),
-    identityFile: text().default("").describe("Private key file; empty = ssh defaults / agent."),
-    knownHostsFile: text().default("").describe(
-      "known_hosts file to check box host keys against; empty = ssh default.",
+    port: port().default(22).describe('SSH port on the boxes (1-65535).'),
+    identityFile: text().default('').describe('Private key file; empty = ssh defaults / agent.'),
+    knownHostsFile: text().default('').describe(
+      'known_hosts file to check box host keys against; empty = ssh default.',
     ),
-  }).prefault({}).describe("How the pusher reaches the boxes."),
-  parallel: wholeNumber(1, 64).default(4).describe("Boxes configured at the same time (1-64)."),
-  remoteConfigDir: text().regex(/^\//, { error: "must be an absolute path" })
-    .default("/etc/roomcast").describe("Directory on the boxes the rendered configs go to."),
-}).prefault({}).describe("The config-pusher CLI (renders an event file, pushes it over SSH).");
+  }).prefault({}).describe('How the pusher reaches the boxes.'),
+  parallel: wholeNumber(1, 64).default(4).describe('Boxes configured at the same time (1-64).'),
+  remoteConfigDir: text().regex(/^\//, { error: 'must be an absolute path' })
+    .default('/etc/roomcast').describe('Directory on the boxes the rendered configs go to.'),
+}).prefault({}).describe('The config-pusher CLI (renders an event file, pushes it over SSH).');
 
 export const configSchema = z.strictObject({
   log,
@@ -431,14 +431,14 @@ export const configSchema = z.strictObject({
   collector,
   watchdog,
   pusher,
-}).describe("roomcast configuration");
+}).describe('roomcast configuration');
 
 export type RoomcastConfig = z.infer<typeof configSchema>;
 
 // ---------------------------------------------------------------------------------------
 // The key table: derived from the schema so env names and secrets cannot drift from it.
 
-export type ConfigKeyKind = "object" | "array" | "string" | "number" | "boolean" | "enum";
+export type ConfigKeyKind = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'enum';
 
 export interface ConfigKey {
   /** Dotted path, like `edge.listen.port`. */
@@ -469,23 +469,23 @@ export function unwrapSchema(schema: AnySchema): AnySchema {
 
 function kindOf(schema: AnySchema): ConfigKeyKind {
   const inner = unwrapSchema(schema);
-  if (inner instanceof z.ZodObject) return "object";
-  if (inner instanceof z.ZodArray) return "array";
-  if (inner instanceof z.ZodNumber) return "number";
-  if (inner instanceof z.ZodBoolean) return "boolean";
-  if (inner instanceof z.ZodEnum) return "enum";
-  return "string";
+  if (inner instanceof z.ZodObject) return 'object';
+  if (inner instanceof z.ZodArray) return 'array';
+  if (inner instanceof z.ZodNumber) return 'number';
+  if (inner instanceof z.ZodBoolean) return 'boolean';
+  if (inner instanceof z.ZodEnum) return 'enum';
+  return 'string';
 }
 
 /** `edge.listen.port` → `ROOMCAST_EDGE_LISTEN_PORT` (camelCase → UPPER_SNAKE, joined by `_`). */
 export function envNameFor(path: string): string {
-  const parts = path.split(".").map((part) => part.replace(/([a-z0-9])([A-Z])/g, "$1_$2"));
-  return `ROOMCAST_${parts.join("_").toUpperCase()}`;
+  const parts = path.split('.').map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2'));
+  return `ROOMCAST_${parts.join('_').toUpperCase()}`;
 }
 
 /** A key whose value is never printed: names ending in Secret, Token or Password. */
 export function isSecretKey(path: string): boolean {
-  const name = path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, "");
+  const name = path.slice(path.lastIndexOf('.') + 1).replace(/\[\d+\]$/, '');
   return /(secret|token|password)$/i.test(name);
 }
 
@@ -498,7 +498,7 @@ function collectKeys(shape: Record<string, AnySchema>, prefix: string, out: Conf
       kind,
       env: envNameFor(path),
       secret: isSecretKey(path),
-      description: (schema as z.ZodType).description ?? "",
+      description: (schema as z.ZodType).description ?? '',
     });
     const inner = unwrapSchema(schema);
     if (inner instanceof z.ZodObject) collectKeys(inner.shape, path, out);
@@ -508,7 +508,7 @@ function collectKeys(shape: Record<string, AnySchema>, prefix: string, out: Conf
 /** Every section and key of the schema, parents before children. */
 export const CONFIG_KEYS: readonly ConfigKey[] = (() => {
   const out: ConfigKey[] = [];
-  collectKeys(configSchema.shape, "", out);
+  collectKeys(configSchema.shape, '', out);
   return out;
 })();
 

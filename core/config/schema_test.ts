@@ -1,40 +1,40 @@
-import assert from "node:assert/strict";
-import { test } from "node:test";
-import { CONFIG_KEYS, envNameFor, isSecretKey, SECRET_KEY_PATHS } from "./schema.ts";
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CONFIG_KEYS, envNameFor, isSecretKey, SECRET_KEY_PATHS } from './schema.ts';
 
-test("envNameFor turns key paths into ROOMCAST_ UPPER_SNAKE names", () => {
-  assert.equal(envNameFor("edge.listen.port"), "ROOMCAST_EDGE_LISTEN_PORT");
-  assert.equal(envNameFor("edge.liveStore.url"), "ROOMCAST_EDGE_LIVE_STORE_URL");
+test('envNameFor turns key paths into ROOMCAST_ UPPER_SNAKE names', () => {
+  assert.equal(envNameFor('edge.listen.port'), 'ROOMCAST_EDGE_LISTEN_PORT');
+  assert.equal(envNameFor('edge.liveStore.url'), 'ROOMCAST_EDGE_LIVE_STORE_URL');
   assert.equal(
-    envNameFor("collector.source.deckLinkIndex"),
-    "ROOMCAST_COLLECTOR_SOURCE_DECK_LINK_INDEX",
+    envNameFor('collector.source.deckLinkIndex'),
+    'ROOMCAST_COLLECTOR_SOURCE_DECK_LINK_INDEX',
   );
-  assert.equal(envNameFor("redisBridge.token"), "ROOMCAST_REDIS_BRIDGE_TOKEN");
+  assert.equal(envNameFor('redisBridge.token'), 'ROOMCAST_REDIS_BRIDGE_TOKEN');
 });
 
-test("every key has its own env name and a description", () => {
+test('every key has its own env name and a description', () => {
   const names = CONFIG_KEYS.map((key) => key.env);
-  assert.equal(new Set(names).size, names.length, "two keys map to one env variable");
-  const undocumented = CONFIG_KEYS.filter((key) => key.description.trim() === "").map((k) =>
+  assert.equal(new Set(names).size, names.length, 'two keys map to one env variable');
+  const undocumented = CONFIG_KEYS.filter((key) => key.description.trim() === '').map((k) =>
     k.path
   );
   assert.deepEqual(undocumented, []);
-  const port = CONFIG_KEYS.find((key) => key.path === "edge.listen.port");
+  const port = CONFIG_KEYS.find((key) => key.path === 'edge.listen.port');
   assert.deepEqual(port && { kind: port.kind, env: port.env }, {
-    kind: "number",
-    env: "ROOMCAST_EDGE_LISTEN_PORT",
+    kind: 'number',
+    env: 'ROOMCAST_EDGE_LISTEN_PORT',
   });
 });
 
-test("secret keys are recognised by name", () => {
+test('secret keys are recognised by name', () => {
   assert.deepEqual([...SECRET_KEY_PATHS].sort(), [
-    "collector.nodeSecret",
-    "edge.clusterSecret",
-    "edge.database.authToken",
-    "edge.liveStore.token",
-    "encoder.nodeSecret",
-    "redisBridge.token",
+    'collector.nodeSecret',
+    'edge.clusterSecret',
+    'edge.database.authToken',
+    'edge.liveStore.token',
+    'encoder.nodeSecret',
+    'redisBridge.token',
   ]);
-  assert.equal(isSecretKey("edge.playbackTokenTtlSeconds"), false);
-  assert.equal(isSecretKey("admin.bootstrapPassword"), true);
+  assert.equal(isSecretKey('edge.playbackTokenTtlSeconds'), false);
+  assert.equal(isSecretKey('admin.bootstrapPassword'), true);
 });

@@ -1,5 +1,5 @@
 // Loopback helpers for tests that start real servers (redis-server, sqld, nginx, …).
-import { createServer, connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -16,7 +16,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts TCP connections on host:port; rejects after `timeoutMs`. */
-export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<void> {
+export async function waitForPort(
+  port: number,
+  host = '127.0.0.1',
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const open = await new Promise<boolean>((resolve) => {

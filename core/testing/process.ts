@@ -1,6 +1,6 @@
 // Starts a real program for a test (argv array, never a shell), keeps its output for
 // failure messages, and stops it for sure at the end.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 export interface RunningProcess {
   child: ChildProcess;

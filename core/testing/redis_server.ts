@@ -1,10 +1,10 @@
 // A throwaway real redis-server for tests: loopback only, a free port, no persistence,
 // its own temp directory, and stopped (and the directory removed) by `stop()`.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { freePort, waitForPort } from "./net.ts";
-import { startProcess } from "./process.ts";
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitForPort } from './net.ts';
+import { startProcess } from './process.ts';
 
 export interface TestRedisServer {
   /** `redis://127.0.0.1:<port>` */
@@ -17,23 +17,23 @@ export interface TestRedisServer {
 export async function startRedisServer(
   options: { binary?: string; password?: string } = {},
 ): Promise<TestRedisServer> {
-  const dir = await mkdtemp(join(tmpdir(), "roomcast-redis-"));
+  const dir = await mkdtemp(join(tmpdir(), 'roomcast-redis-'));
   const port = await freePort();
   const args = [
-    "--port",
+    '--port',
     String(port),
-    "--bind",
-    "127.0.0.1",
+    '--bind',
+    '127.0.0.1',
     // No RDB snapshots and no AOF: tests must leave nothing behind.
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
     dir,
   ];
-  if (options.password) args.push("--requirepass", options.password);
-  const server = startProcess(options.binary ?? "/usr/bin/redis-server", args);
+  if (options.password) args.push('--requirepass', options.password);
+  const server = startProcess(options.binary ?? '/usr/bin/redis-server', args);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -43,9 +43,9 @@ export async function startRedisServer(
   };
   try {
     const exited = new Promise<never>((_, reject) => {
-      server.child.once("error", reject);
+      server.child.once('error', reject);
       server.child.once(
-        "exit",
+        'exit',
         (code) =>
           reject(
             new Error(`redis-server exited (code ${code}) before listening:\n${server.output()}`),

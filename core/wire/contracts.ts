@@ -10,7 +10,10 @@ const version = z.literal(WIRE_VERSION).describe('wire version of this payload')
 /** Public ids (rooms, events, nodes): what URLs, stream names and file names carry. */
 export const slugSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit',
+  );
 export const nodeIdSchema = slugSchema;
 export const roomIdSchema = slugSchema;
 
@@ -45,7 +48,11 @@ export const renditionSchema = z.discriminatedUnion('codec', [
     audioKbps: z.number().int().positive(),
     fps: z.number().positive().max(120).optional(),
   }).strict(),
-  z.object({ name: renditionName, codec: z.literal('audio'), audioKbps: z.number().int().positive() }).strict(),
+  z.object({
+    name: renditionName,
+    codec: z.literal('audio'),
+    audioKbps: z.number().int().positive(),
+  }).strict(),
 ]).meta({ id: 'Rendition' });
 export type Rendition = z.infer<typeof renditionSchema>;
 export const ladderSchema = z.array(renditionSchema).min(1).max(12);
@@ -63,7 +70,8 @@ export const publishRequestSchema = z.object({
 }).strict().meta({ id: 'PublishRequest' });
 export type PublishRequest = z.infer<typeof publishRequestSchema>;
 
-export const sessionRefSchema = z.object({ nodeId: nodeIdSchema, clientId: clientIdSchema }).strict();
+export const sessionRefSchema = z.object({ nodeId: nodeIdSchema, clientId: clientIdSchema })
+  .strict();
 export type SessionRef = z.infer<typeof sessionRefSchema>;
 
 export const publishDecisionSchema = z.discriminatedUnion('decision', [
@@ -116,7 +124,8 @@ export const playRequestSchema = z.object({
   clientId: clientIdSchema,
   room: roomIdSchema,
   /** Playback token query parameters the RTMP player sent (`e`, `s`, `t`). */
-  token: z.object({ e: z.string().max(16), s: z.string().max(64), t: z.string().max(64) }).strict().nullable(),
+  token: z.object({ e: z.string().max(16), s: z.string().max(64), t: z.string().max(64) }).strict()
+    .nullable(),
   addr: addrSchema,
 }).strict().meta({ id: 'PlayRequest' });
 export type PlayRequest = z.infer<typeof playRequestSchema>;
@@ -180,7 +189,10 @@ export const encoderHeartbeatSchema = z.object({
 }).strict().meta({ id: 'EncoderHeartbeat' });
 export type EncoderHeartbeat = z.infer<typeof encoderHeartbeatSchema>;
 
-const levelSchema = z.object({ rmsDb: z.number().min(-200).max(10), peakDb: z.number().min(-200).max(10) }).strict();
+const levelSchema = z.object({
+  rmsDb: z.number().min(-200).max(10),
+  peakDb: z.number().min(-200).max(10),
+}).strict();
 
 export const collectorHeartbeatSchema = z.object({
   v: version,
@@ -206,7 +218,10 @@ export const collectorHeartbeatSchema = z.object({
 }).strict().meta({ id: 'CollectorHeartbeat' });
 export type CollectorHeartbeat = z.infer<typeof collectorHeartbeatSchema>;
 
-export const heartbeatSchema = z.discriminatedUnion('kind', [encoderHeartbeatSchema, collectorHeartbeatSchema]);
+export const heartbeatSchema = z.discriminatedUnion('kind', [
+  encoderHeartbeatSchema,
+  collectorHeartbeatSchema,
+]);
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 
 export const heartbeatResponseSchema = z.object({
@@ -216,7 +231,11 @@ export const heartbeatResponseSchema = z.object({
 }).strict().meta({ id: 'HeartbeatResponse' });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 
-export const ingestRequestSchema = z.object({ v: version, nodeId: nodeIdSchema, room: roomIdSchema })
+export const ingestRequestSchema = z.object({
+  v: version,
+  nodeId: nodeIdSchema,
+  room: roomIdSchema,
+})
   .strict().meta({ id: 'IngestRequest' });
 export type IngestRequest = z.infer<typeof ingestRequestSchema>;
 

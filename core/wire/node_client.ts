@@ -49,15 +49,26 @@ export function createNodeClient(options: NodeClientOptions): NodeClient {
       try {
         parsed = JSON.parse(answer);
       } catch {
-        throw new EdgeRequestError(response.status, `edge answered ${response.status} with a body that is not JSON`);
+        throw new EdgeRequestError(
+          response.status,
+          `edge answered ${response.status} with a body that is not JSON`,
+        );
       }
       if (!response.ok) {
         const error = errorBodySchema.safeParse(parsed);
-        throw new EdgeRequestError(response.status, error.success ? error.data.error.message : `edge answered ${response.status}`);
+        throw new EdgeRequestError(
+          response.status,
+          error.success ? error.data.error.message : `edge answered ${response.status}`,
+        );
       }
       const result = responseSchema.safeParse(parsed);
       if (!result.success) {
-        throw new EdgeRequestError(502, `edge answer to ${path} does not match the wire contract: ${result.error.issues[0]?.message}`);
+        throw new EdgeRequestError(
+          502,
+          `edge answer to ${path} does not match the wire contract: ${
+            result.error.issues[0]?.message
+          }`,
+        );
       }
       return result.data;
     },

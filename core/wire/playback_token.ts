@@ -48,7 +48,9 @@ export function signPlaybackToken(
   session: string,
   expires: number,
 ): PlaybackToken {
-  if (!PLAYBACK_SESSION_PATTERN.test(session)) throw new Error('playback session id has invalid characters');
+  if (!PLAYBACK_SESSION_PATTERN.test(session)) {
+    throw new Error('playback session id has invalid characters');
+  }
   return { expires, session, hash: playbackTokenHash(playbackSecret, room, session, expires) };
 }
 
@@ -57,7 +59,10 @@ export function playbackTokenQuery(token: PlaybackToken): string {
   return `e=${token.expires}&s=${encodeURIComponent(token.session)}&t=${token.hash}`;
 }
 
-export type PlaybackTokenCheck = { ok: true } | { ok: false; reason: 'malformed' | 'expired' | 'mismatch' };
+export type PlaybackTokenCheck = { ok: true } | {
+  ok: false;
+  reason: 'malformed' | 'expired' | 'mismatch';
+};
 
 /** The same check nginx does, for RTMP play authorisation and tests. */
 export function verifyPlaybackToken(
@@ -67,8 +72,12 @@ export function verifyPlaybackToken(
   nowSeconds: number,
 ): PlaybackTokenCheck {
   const { e, s, t } = query;
-  if (!e || !s || !t || !/^\d{1,12}$/.test(e) || !PLAYBACK_SESSION_PATTERN.test(s)) return { ok: false, reason: 'malformed' };
-  if (playbackTokenHash(playbackSecret, room, s, Number(e)) !== t) return { ok: false, reason: 'mismatch' };
+  if (!e || !s || !t || !/^\d{1,12}$/.test(e) || !PLAYBACK_SESSION_PATTERN.test(s)) {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (playbackTokenHash(playbackSecret, room, s, Number(e)) !== t) {
+    return { ok: false, reason: 'mismatch' };
+  }
   if (Number(e) < nowSeconds) return { ok: false, reason: 'expired' };
   return { ok: true };
 }

@@ -78,15 +78,33 @@ export async function verifyRequest(
   const nonce = headers.get(SIGNATURE_HEADERS.nonce);
   const signature = headers.get(SIGNATURE_HEADERS.signature);
   if (!nodeId || !timestamp || !nonce || !signature) {
-    return { ok: false, reason: 'request is not signed (x-roomcast-node, -timestamp, -nonce and -signature headers are required)' };
+    return {
+      ok: false,
+      reason:
+        'request is not signed (x-roomcast-node, -timestamp, -nonce and -signature headers are required)',
+    };
   }
-  if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'x-roomcast-timestamp must be unix seconds' };
-  if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) return { ok: false, reason: 'x-roomcast-nonce must be 16-64 base64url characters' };
+  if (!/^\d{1,12}$/.test(timestamp)) {
+    return { ok: false, reason: 'x-roomcast-timestamp must be unix seconds' };
+  }
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) {
+    return { ok: false, reason: 'x-roomcast-nonce must be 16-64 base64url characters' };
+  }
   const skew = Math.abs((options.nowMs ?? Date.now()) / 1000 - Number(timestamp));
   if (skew > options.maxSkewSeconds) {
-    return { ok: false, reason: `request timestamp is ${Math.round(skew)} s away from the edge's clock (more than ${options.maxSkewSeconds} s): check the box's clock (NTP)` };
+    return {
+      ok: false,
+      reason: `request timestamp is ${
+        Math.round(skew)
+      } s away from the edge's clock (more than ${options.maxSkewSeconds} s): check the box's clock (NTP)`,
+    };
   }
   const expected = await computeSignature(secret, parts, timestamp, nonce);
-  if (!timingSafeEqual(expected, signature)) return { ok: false, reason: 'signature does not match (wrong node secret, or the request was altered)' };
+  if (!timingSafeEqual(expected, signature)) {
+    return {
+      ok: false,
+      reason: 'signature does not match (wrong node secret, or the request was altered)',
+    };
+  }
   return { ok: true, nodeId, nonce };
 }

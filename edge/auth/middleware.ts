@@ -14,24 +14,42 @@ export function requireRole(deps: EdgeDeps, allowed: readonly Role[]): Middlewar
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new HttpError(401, 'an operator token is required (Authorization: Bearer <token>; see `roomcast login`)');
+    if (!match) {
+      throw new HttpError(
+        401,
+        'an operator token is required (Authorization: Bearer <token>; see `roomcast login`)',
+      );
+    }
     const account = await accountForToken(deps, match[1]!);
     if (!account) throw new HttpError(401, 'token is unknown, expired or revoked');
     if (!allowed.includes(account.role)) {
-      throw new HttpError(403, `this needs one of the roles ${allowed.join(', ')}; you are ${account.role}`);
+      throw new HttpError(
+        403,
+        `this needs one of the roles ${allowed.join(', ')}; you are ${account.role}`,
+      );
     }
     c.set('account', account);
     await next();
   };
 }
 
-export function requireNode(deps: EdgeDeps, kinds: readonly ('encoder' | 'collector')[]): MiddlewareHandler<EdgeEnv> {
+export function requireNode(
+  deps: EdgeDeps,
+  kinds: readonly ('encoder' | 'collector')[],
+): MiddlewareHandler<EdgeEnv> {
   return async (c, next) => {
     const nodeId = claimedNodeId(c.req.raw.headers);
-    if (!nodeId) throw new HttpError(401, 'request is not signed by a node (x-roomcast-node header missing or invalid)');
+    if (!nodeId) {
+      throw new HttpError(
+        401,
+        'request is not signed by a node (x-roomcast-node header missing or invalid)',
+      );
+    }
     const node = await findNode(deps, nodeId);
     // Same answer for unknown nodes and bad signatures: do not reveal which node ids exist.
-    if (!node) throw new HttpError(401, 'signature does not match (unknown node or wrong node secret)');
+    if (!node) {
+      throw new HttpError(401, 'signature does not match (unknown node or wrong node secret)');
+    }
     const url = new URL(c.req.url);
     const check = await verifyRequest(await nodeSecret(deps, node), c.req.raw.headers, {
       method: c.req.method,
@@ -44,7 +62,12 @@ export function requireNode(deps: EdgeDeps, kinds: readonly ('encoder' | 'collec
       onlyIfAbsent: true,
     });
     if (!fresh) throw new HttpError(401, 'request was replayed (nonce already used)');
-    if (!kinds.includes(node.kind)) throw new HttpError(403, `node '${node.id}' is a ${node.kind}; this is for ${kinds.join(' or ')} nodes`);
+    if (!kinds.includes(node.kind)) {
+      throw new HttpError(
+        403,
+        `node '${node.id}' is a ${node.kind}; this is for ${kinds.join(' or ')} nodes`,
+      );
+    }
     c.set('node', node);
     await next();
   };

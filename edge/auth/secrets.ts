@@ -1,5 +1,12 @@
 // How the edge makes, stores and checks secrets. All on Web Crypto, for Node and Deno.
-import { hmacSha256, randomBase64Url, sha256Hex, timingSafeEqual, toBase64Url, utf8 } from '../../core/wire/encoding.ts';
+import {
+  hmacSha256,
+  randomBase64Url,
+  sha256Hex,
+  timingSafeEqual,
+  toBase64Url,
+  utf8,
+} from '../../core/wire/encoding.ts';
 
 /** Stream keys carry a prefix so secret scanners and people recognise them. */
 const STREAM_KEY_PREFIX = 'rk_';
@@ -34,13 +41,20 @@ export function hashToken(token: string): Promise<string> {
  * A node's secret is derived from the cluster secret, the node id and a generation that
  * rotation bumps: the database never holds a usable node secret.
  */
-export async function deriveNodeSecret(clusterSecret: string, nodeId: string, generation: number): Promise<string> {
+export async function deriveNodeSecret(
+  clusterSecret: string,
+  nodeId: string,
+  generation: number,
+): Promise<string> {
   return toBase64Url(await hmacSha256(clusterSecret, `node:${nodeId}:${generation}`));
 }
 
 const PBKDF2_ITERATIONS = 210_000;
 
-export async function hashPassword(password: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
+export async function hashPassword(
+  password: string,
+  iterations = PBKDF2_ITERATIONS,
+): Promise<string> {
   const salt = randomBase64Url(16);
   return `pbkdf2-sha256$${iterations}$${salt}$${await pbkdf2(password, salt, iterations)}`;
 }
@@ -52,7 +66,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 async function pbkdf2(password: string, salt: string, iterations: number): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', utf8(password) as BufferSource, 'PBKDF2', false, ['deriveBits']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    utf8(password) as BufferSource,
+    'PBKDF2',
+    false,
+    ['deriveBits'],
+  );
   const bits = await crypto.subtle.deriveBits(
     { name: 'PBKDF2', hash: 'SHA-256', salt: utf8(salt) as BufferSource, iterations },
     key,

@@ -82,7 +82,13 @@ export const nodes = sqliteTable('nodes', {
   lastHeartbeatAt: integer('last_heartbeat_at'),
 });
 
-export const SESSION_END_REASONS = ['done', 'takenOver', 'cutOff', 'keyRevoked', 'nodeDown'] as const;
+export const SESSION_END_REASONS = [
+  'done',
+  'takenOver',
+  'cutOff',
+  'keyRevoked',
+  'nodeDown',
+] as const;
 export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 /** One RTMP publish, keyed by the node and nginx's client id on it. */

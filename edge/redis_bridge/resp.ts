@@ -6,11 +6,11 @@
 // is a JS string, a bulk string is the exact bytes (Uint8Array, so binary values and
 // base64 encoding stay byte-exact), an error reply is a RespError *value* (inside a
 // pipeline or an EXEC array an error is just one element, not a failure of the call).
-import { connect as netConnect, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 export class RespError extends Error {
-  override name = "RespError";
+  override name = 'RespError';
 }
 
 export type RespReply = string | number | Uint8Array | null | RespError | RespReply[];
@@ -59,23 +59,23 @@ export function parseRedisUrl(url: string): RedisTarget {
     parsed = new URL(url);
   } catch {
     throw new Error(
-      "the Redis URL is not a valid URL (expected redis://[:password@]host:port[/db])",
+      'the Redis URL is not a valid URL (expected redis://[:password@]host:port[/db])',
     );
   }
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new Error(
       `the Redis URL must start with redis:// or rediss://, not ${parsed.protocol}//`,
     );
   }
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (!host) throw new Error("the Redis URL has no host");
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (!host) throw new Error('the Redis URL has no host');
   const port = parsed.port ? Number(parsed.port) : 6379;
-  const target: RedisTarget = { host, port, tls: parsed.protocol === "rediss:" };
+  const target: RedisTarget = { host, port, tls: parsed.protocol === 'rediss:' };
   if (parsed.username) target.username = decodeURIComponent(parsed.username);
   if (parsed.password) target.password = decodeURIComponent(parsed.password);
-  const dbText = parsed.pathname.replace(/^\//, "");
+  const dbText = parsed.pathname.replace(/^\//, '');
   if (dbText) {
-    if (!/^\d+$/.test(dbText)) throw new Error("the Redis URL path must be a database number");
+    if (!/^\d+$/.test(dbText)) throw new Error('the Redis URL path must be a database number');
     target.db = Number(dbText);
   }
   return target;
@@ -128,8 +128,8 @@ export function createRespClient(url: string, options: RespClientOptions = {}): 
         ),
       connectTimeoutMs,
     );
-    socket.once(target.tls ? "secureConnect" : "connect", () => clearTimeout(connectTimer));
-    socket.on("data", (chunk: Buffer) => {
+    socket.once(target.tls ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+    socket.on('data', (chunk: Buffer) => {
       let replies: RespReply[];
       try {
         replies = conn.reader.push(chunk);
@@ -144,17 +144,17 @@ export function createRespClient(url: string, options: RespClientOptions = {}): 
         if (conn.dead) return;
         const waiting = conn.pending.shift();
         if (!waiting) {
-          fail(conn, new Error("Redis sent a reply nobody asked for"));
+          fail(conn, new Error('Redis sent a reply nobody asked for'));
           return;
         }
         waiting.resolve(reply);
       }
     });
-    socket.on("error", (error) => {
+    socket.on('error', (error) => {
       clearTimeout(connectTimer);
       fail(conn, new Error(`Redis connection to ${where} failed: ${error.message}`));
     });
-    socket.on("close", () => {
+    socket.on('close', () => {
       clearTimeout(connectTimer);
       fail(conn, new Error(`Redis connection to ${where} closed`));
     });
@@ -163,10 +163,10 @@ export function createRespClient(url: string, options: RespClientOptions = {}): 
     const handshake: string[][] = [];
     if (target.password !== undefined) {
       handshake.push(
-        target.username ? ["AUTH", target.username, target.password] : ["AUTH", target.password],
+        target.username ? ['AUTH', target.username, target.password] : ['AUTH', target.password],
       );
     }
-    if (target.db) handshake.push(["SELECT", String(target.db)]);
+    if (target.db) handshake.push(['SELECT', String(target.db)]);
     for (const args of handshake) {
       conn.pending.push({
         resolve: (reply) => {
@@ -183,7 +183,7 @@ export function createRespClient(url: string, options: RespClientOptions = {}): 
   };
 
   const send = (commands: readonly (readonly string[])[]): Promise<RespReply>[] => {
-    if (closed) return commands.map(() => Promise.reject(new Error("the Redis client is closed")));
+    if (closed) return commands.map(() => Promise.reject(new Error('the Redis client is closed')));
     const conn = connection();
     const replies = commands.map(
       () =>
@@ -230,9 +230,9 @@ export function createRespClient(url: string, options: RespClientOptions = {}): 
       if (!conn) return;
       const gone = new Promise<void>((resolve) => {
         if (conn.socket.destroyed) resolve();
-        else conn.socket.once("close", () => resolve());
+        else conn.socket.once('close', () => resolve());
       });
-      fail(conn, new Error("the Redis client is closed"));
+      fail(conn, new Error('the Redis client is closed'));
       await gone;
     },
   };
@@ -242,17 +242,17 @@ export function createRespClient(url: string, options: RespClientOptions = {}): 
 export function encodeCommands(commands: readonly (readonly string[])[]): Buffer {
   const parts: Buffer[] = [];
   for (const args of commands) {
-    if (args.length === 0) throw new Error("a Redis command needs at least its name");
+    if (args.length === 0) throw new Error('a Redis command needs at least its name');
     parts.push(Buffer.from(`*${args.length}\r\n`));
     for (const arg of args) {
-      const bytes = Buffer.from(arg, "utf8");
+      const bytes = Buffer.from(arg, 'utf8');
       parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, CRLF);
     }
   }
   return Buffer.concat(parts);
 }
 
-const CRLF = Buffer.from("\r\n");
+const CRLF = Buffer.from('\r\n');
 
 export interface ReplyReader {
   /** Takes the next chunk from the socket; returns every reply it completed. */
@@ -278,7 +278,7 @@ export function createReplyReader(): ReplyReader {
       needed = 1;
       while (offset < buffer.length) {
         const parsed = parseReply(buffer, offset);
-        if ("need" in parsed) {
+        if ('need' in parsed) {
           needed = parsed.need - offset;
           break;
         }
@@ -297,9 +297,9 @@ export function createReplyReader(): ReplyReader {
 type Parsed = { value: RespReply; end: number } | { need: number };
 
 function parseReply(buffer: Buffer, start: number): Parsed {
-  const lineEnd = buffer.indexOf("\r\n", start + 1);
+  const lineEnd = buffer.indexOf('\r\n', start + 1);
   if (lineEnd === -1) return { need: buffer.length + 1 };
-  const line = buffer.toString("utf8", start + 1, lineEnd);
+  const line = buffer.toString('utf8', start + 1, lineEnd);
   const next = lineEnd + 2;
   switch (buffer[start]) {
     case 0x2b: // '+' simple string
@@ -325,7 +325,7 @@ function parseReply(buffer: Buffer, start: number): Parsed {
       for (let i = 0; i < count; i++) {
         if (offset >= buffer.length) return { need: offset + 1 };
         const item = parseReply(buffer, offset);
-        if ("need" in item) return item;
+        if ('need' in item) return item;
         items.push(item.value);
         offset = item.end;
       }

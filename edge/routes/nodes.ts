@@ -17,33 +17,55 @@ import {
   updateRequestSchema,
 } from '../../core/wire/contracts.ts';
 import type { EdgeDeps } from '../deps.ts';
-import type { EdgeEnv, NodeRecord } from '../env.ts';
+import type { NodeRecord } from '../env.ts';
 import { HttpError } from '../http_error.ts';
 import { requireNode } from '../auth/middleware.ts';
-import { authorizePlay, authorizePublish, handlePublishDone, handleUpdate } from '../services/publish.ts';
+import {
+  authorizePlay,
+  authorizePublish,
+  handlePublishDone,
+  handleUpdate,
+} from '../services/publish.ts';
 import { assignIngest, recordHeartbeat, registerNode } from '../services/registry.ts';
-import { createRoute, jsonBody, okSchema, responses, SECURITY , newRouter } from './route.ts';
+import { createRoute, jsonBody, newRouter, okSchema, responses, SECURITY } from './route.ts';
 
 /** The body says which node it speaks for; it must be the node that signed it. */
 function assertSameNode(node: NodeRecord, claimed: string) {
-  if (claimed !== node.id) throw new HttpError(403, `request signed by node '${node.id}' speaks for '${claimed}'`);
+  if (claimed !== node.id) {
+    throw new HttpError(403, `request signed by node '${node.id}' speaks for '${claimed}'`);
+  }
 }
 
 export function nodeRoutes(deps: EdgeDeps) {
   const app = newRouter();
-  app.use('/hooks/*', requireNode(deps, ['encoder']));
-  app.use('/nodes/register', requireNode(deps, ['encoder', 'collector']));
-  app.use('/nodes/heartbeat', requireNode(deps, ['encoder', 'collector']));
-  app.use('/nodes/ingest', requireNode(deps, ['collector']));
+  app.use('/node/hooks/*', requireNode(deps, ['encoder']));
+  app.use('/node/register', requireNode(deps, ['encoder', 'collector']));
+  app.use('/node/heartbeat', requireNode(deps, ['encoder', 'collector']));
+  app.use('/node/ingest', requireNode(deps, ['collector']));
 
-  const route = <B extends z.ZodType, R extends z.ZodType>(path: string, summary: string, body: B, response: R) =>
+  const route = <B extends z.ZodType, R extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    response: R,
+  ) =>
     createRoute({
-      method: 'post', path, tags: ['nodes (signed)'], summary, security: SECURITY.node,
-      request: { body: jsonBody(body) }, responses: responses(response, 200),
+      method: 'post',
+      path,
+      tags: ['nodes (signed)'],
+      summary,
+      security: SECURITY.node,
+      request: { body: jsonBody(body) },
+      responses: responses(response, 200),
     });
 
   app.openapi(
-    route('/hooks/publish', 'nginx-rtmp on_publish: may this key publish, and as which room?', publishRequestSchema, publishDecisionSchema),
+    route(
+      '/node/hooks/publish',
+      'nginx-rtmp on_publish: may this key publish, and as which room?',
+      publishRequestSchema,
+      publishDecisionSchema,
+    ),
     async (c) => {
       const body = c.req.valid('json');
       assertSameNode(c.get('node'), body.nodeId);
@@ -51,7 +73,12 @@ export function nodeRoutes(deps: EdgeDeps) {
     },
   );
   app.openapi(
-    route('/hooks/update', 'nginx-rtmp on_update (relayed asynchronously): continue or cut off', updateRequestSchema, updateDecisionSchema),
+    route(
+      '/node/hooks/update',
+      'nginx-rtmp on_update (relayed asynchronously): continue or cut off',
+      updateRequestSchema,
+      updateDecisionSchema,
+    ),
     async (c) => {
       const body = c.req.valid('json');
       assertSameNode(c.get('node'), body.nodeId);
@@ -59,7 +86,12 @@ export function nodeRoutes(deps: EdgeDeps) {
     },
   );
   app.openapi(
-    route('/hooks/publish-done', 'nginx-rtmp on_publish_done: the publish ended', publishDoneRequestSchema, okSchema),
+    route(
+      '/node/hooks/publish-done',
+      'nginx-rtmp on_publish_done: the publish ended',
+      publishDoneRequestSchema,
+      okSchema,
+    ),
     async (c) => {
       const body = c.req.valid('json');
       assertSameNode(c.get('node'), body.nodeId);
@@ -68,7 +100,12 @@ export function nodeRoutes(deps: EdgeDeps) {
     },
   );
   app.openapi(
-    route('/hooks/play', 'nginx-rtmp on_play: may this RTMP player watch the room?', playRequestSchema, playDecisionSchema),
+    route(
+      '/node/hooks/play',
+      'nginx-rtmp on_play: may this RTMP player watch the room?',
+      playRequestSchema,
+      playDecisionSchema,
+    ),
     async (c) => {
       const body = c.req.valid('json');
       assertSameNode(c.get('node'), body.nodeId);
@@ -76,7 +113,12 @@ export function nodeRoutes(deps: EdgeDeps) {
     },
   );
   app.openapi(
-    route('/nodes/register', 'A node starts: its URLs and capacity', registerRequestSchema, registerResponseSchema),
+    route(
+      '/node/register',
+      'A node starts: its URLs and capacity',
+      registerRequestSchema,
+      registerResponseSchema,
+    ),
     async (c) => {
       const body = c.req.valid('json');
       assertSameNode(c.get('node'), body.nodeId);
@@ -84,7 +126,12 @@ export function nodeRoutes(deps: EdgeDeps) {
     },
   );
   app.openapi(
-    route('/nodes/heartbeat', 'A node is alive: load, rooms, viewers, levels', heartbeatSchema, heartbeatResponseSchema),
+    route(
+      '/node/heartbeat',
+      'A node is alive: load, rooms, viewers, levels',
+      heartbeatSchema,
+      heartbeatResponseSchema,
+    ),
     async (c) => {
       const body = c.req.valid('json');
       assertSameNode(c.get('node'), body.nodeId);
@@ -92,7 +139,12 @@ export function nodeRoutes(deps: EdgeDeps) {
     },
   );
   app.openapi(
-    route('/nodes/ingest', 'A collector asks which encoder to push its room to', ingestRequestSchema, ingestResponseSchema),
+    route(
+      '/node/ingest',
+      'A collector asks which encoder to push its room to',
+      ingestRequestSchema,
+      ingestResponseSchema,
+    ),
     async (c) => {
       const body = c.req.valid('json');
       assertSameNode(c.get('node'), body.nodeId);

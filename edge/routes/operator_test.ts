@@ -5,7 +5,10 @@ import { createTestEdge } from '../testing.ts';
 test('operator creates a room and gets its stream key exactly once', async () => {
   const edge = await createTestEdge();
   try {
-    const created = await edge.asOperator('POST', '/api/v1/rooms', { id: 'main-hall', title: 'Main Hall' });
+    const created = await edge.asOperator('POST', '/api/v1/rooms', {
+      id: 'main-hall',
+      title: 'Main Hall',
+    });
     assert.equal(created.status, 201);
     const body = await created.json();
     assert.equal(body.room.id, 'main-hall');
@@ -37,7 +40,10 @@ test('rotation revokes every old key and returns one new key', async () => {
 
     const revoke = await edge.asOperator('DELETE', `/api/v1/rooms/side/keys/${rotated.info.id}`);
     assert.equal(revoke.status, 200);
-    assert.equal((await edge.asOperator('DELETE', `/api/v1/rooms/side/keys/${rotated.info.id}`)).status, 404);
+    assert.equal(
+      (await edge.asOperator('DELETE', `/api/v1/rooms/side/keys/${rotated.info.id}`)).status,
+      404,
+    );
   } finally {
     await edge.close();
   }
@@ -46,14 +52,25 @@ test('rotation revokes every old key and returns one new key', async () => {
 test('events: create, patch, list, and rooms filtered by event', async () => {
   const edge = await createTestEdge();
   try {
-    const event = await edge.asOperator('POST', '/api/v1/events', { id: 'pycon-2026', title: 'PyCon', startsAt: '2026-06-01T08:00:00Z' });
+    const event = await edge.asOperator('POST', '/api/v1/events', {
+      id: 'pycon-2026',
+      title: 'PyCon',
+      startsAt: '2026-06-01T08:00:00Z',
+    });
     assert.equal(event.status, 201);
-    assert.equal((await edge.asOperator('PATCH', '/api/v1/events/pycon-2026', { state: 'live' })).status, 200);
+    assert.equal(
+      (await edge.asOperator('PATCH', '/api/v1/events/pycon-2026', { state: 'live' })).status,
+      200,
+    );
     await edge.asOperator('POST', '/api/v1/rooms', { id: 'a', eventId: 'pycon-2026' });
     await edge.asOperator('POST', '/api/v1/rooms', { id: 'b' });
-    const rooms = (await (await edge.asOperator('GET', '/api/v1/rooms?event=pycon-2026')).json()).rooms;
+    const rooms =
+      (await (await edge.asOperator('GET', '/api/v1/rooms?event=pycon-2026')).json()).rooms;
     assert.deepEqual(rooms.map((r: { id: string }) => r.id), ['a']);
-    assert.equal((await edge.asOperator('POST', '/api/v1/rooms', { id: 'c', eventId: 'nope' })).status, 404);
+    assert.equal(
+      (await edge.asOperator('POST', '/api/v1/rooms', { id: 'c', eventId: 'nope' })).status,
+      404,
+    );
     const events = (await (await edge.asOperator('GET', '/api/v1/events')).json()).events;
     assert.equal(events[0].state, 'live');
   } finally {
@@ -65,8 +82,16 @@ test('roles: no token 401, viewer 403, owner only manages keys of own rooms', as
   const edge = await createTestEdge();
   try {
     assert.equal((await edge.app.request('/api/v1/rooms')).status, 401);
-    const owner = await (await edge.asOperator('POST', '/api/v1/accounts', { email: 'owner@example.test', role: 'owner', password: 'correct horse battery' })).json();
-    await edge.asOperator('POST', '/api/v1/accounts', { email: 'viewer@example.test', role: 'viewer', password: 'correct horse battery' });
+    const owner = await (await edge.asOperator('POST', '/api/v1/accounts', {
+      email: 'owner@example.test',
+      role: 'owner',
+      password: 'correct horse battery',
+    })).json();
+    await edge.asOperator('POST', '/api/v1/accounts', {
+      email: 'viewer@example.test',
+      role: 'viewer',
+      password: 'correct horse battery',
+    });
     await edge.asOperator('POST', '/api/v1/rooms', { id: 'mine', ownerAccountId: owner.id });
     await edge.asOperator('POST', '/api/v1/rooms', { id: 'theirs' });
 
@@ -82,15 +107,34 @@ test('roles: no token 401, viewer 403, owner only manages keys of own rooms', as
     const ownerToken = await login('owner@example.test');
     const viewerToken = await login('viewer@example.test');
 
-    assert.equal((await edge.asOperator('POST', '/api/v1/rooms/mine/keys', undefined, ownerToken)).status, 201);
-    assert.equal((await edge.asOperator('POST', '/api/v1/rooms/theirs/keys', undefined, ownerToken)).status, 403);
-    assert.equal((await edge.asOperator('POST', '/api/v1/rooms', { id: 'x' }, ownerToken)).status, 403);
-    const ownerRooms = (await (await edge.asOperator('GET', '/api/v1/rooms', undefined, ownerToken)).json()).rooms;
+    assert.equal(
+      (await edge.asOperator('POST', '/api/v1/rooms/mine/keys', undefined, ownerToken)).status,
+      201,
+    );
+    assert.equal(
+      (await edge.asOperator('POST', '/api/v1/rooms/theirs/keys', undefined, ownerToken)).status,
+      403,
+    );
+    assert.equal(
+      (await edge.asOperator('POST', '/api/v1/rooms', { id: 'x' }, ownerToken)).status,
+      403,
+    );
+    const ownerRooms =
+      (await (await edge.asOperator('GET', '/api/v1/rooms', undefined, ownerToken)).json()).rooms;
     assert.deepEqual(ownerRooms.map((r: { id: string }) => r.id), ['mine']);
-    assert.equal((await edge.asOperator('GET', '/api/v1/rooms', undefined, viewerToken)).status, 403);
-    assert.equal((await edge.asOperator('GET', '/api/v1/accounts', undefined, ownerToken)).status, 403);
+    assert.equal(
+      (await edge.asOperator('GET', '/api/v1/rooms', undefined, viewerToken)).status,
+      403,
+    );
+    assert.equal(
+      (await edge.asOperator('GET', '/api/v1/accounts', undefined, ownerToken)).status,
+      403,
+    );
 
-    assert.equal((await edge.asOperator('POST', '/api/v1/auth/logout', undefined, ownerToken)).status, 200);
+    assert.equal(
+      (await edge.asOperator('POST', '/api/v1/auth/logout', undefined, ownerToken)).status,
+      200,
+    );
     assert.equal((await edge.asOperator('GET', '/api/v1/me', undefined, ownerToken)).status, 401);
   } finally {
     await edge.close();
@@ -100,7 +144,11 @@ test('roles: no token 401, viewer 403, owner only manages keys of own rooms', as
 test('wrong passwords are refused, then rate limited', async () => {
   const edge = await createTestEdge();
   try {
-    await edge.asOperator('POST', '/api/v1/accounts', { email: 'op@example.test', role: 'operator', password: 'correct horse battery' });
+    await edge.asOperator('POST', '/api/v1/accounts', {
+      email: 'op@example.test',
+      role: 'operator',
+      password: 'correct horse battery',
+    });
     const attempt = () =>
       edge.app.request('/api/v1/auth/login', {
         method: 'POST',
@@ -167,10 +215,19 @@ test('the OpenAPI document describes the routes from the same validators', async
     assert.equal(res.status, 200);
     const doc = await res.json();
     assert.equal(doc.openapi, '3.1.0');
-    for (const path of ['/api/v1/rooms', '/api/v1/rooms/{id}/keys/rotate', '/api/v1/hooks/publish', '/api/v1/nodes/heartbeat', '/api/v1/public/rooms']) {
+    for (
+      const path of [
+        '/api/v1/rooms',
+        '/api/v1/rooms/{id}/keys/rotate',
+        '/api/v1/node/hooks/publish',
+        '/api/v1/node/heartbeat',
+        '/api/v1/public/rooms',
+      ]
+    ) {
       assert.ok(doc.paths[path], `documents ${path}`);
     }
-    const createRoomBody = doc.paths['/api/v1/rooms'].post.requestBody.content['application/json'].schema;
+    const createRoomBody =
+      doc.paths['/api/v1/rooms'].post.requestBody.content['application/json'].schema;
     assert.ok(createRoomBody.properties.id.pattern, 'the room id pattern comes from the validator');
     assert.ok(doc.components.securitySchemes.nodeSignature);
   } finally {

@@ -4,34 +4,56 @@ import { playbackGrantSchema } from '../../core/wire/contracts.ts';
 import { DEFAULT_LADDER } from '../../core/wire/ladder.ts';
 import type { EdgeDeps } from '../deps.ts';
 import { grantPlayback, listPublicRooms, publicRoomDetail } from '../services/viewing.ts';
-import { createRoute, idParams, jsonBody, responses, SECURITY , newRouter } from './route.ts';
+import { createRoute, idParams, jsonBody, newRouter, responses, SECURITY } from './route.ts';
 import * as s from './schemas.ts';
 
 export function publicRoutes(deps: EdgeDeps) {
   const app = newRouter();
   app.openapi(
     createRoute({
-      method: 'get', path: '/public/rooms', tags: ['public'], summary: 'Rooms with their state and where to play them',
-      security: SECURITY.public, request: { query: s.publicRoomListQuerySchema }, responses: responses(s.list('rooms', s.publicRoomSchema), 200),
+      method: 'get',
+      path: '/public/rooms',
+      tags: ['public'],
+      summary: 'Rooms with their state and where to play them',
+      security: SECURITY.public,
+      request: { query: s.publicRoomListQuerySchema },
+      responses: responses(s.list('rooms', s.publicRoomSchema), 200),
     }),
     async (c) => {
       const query = c.req.valid('query');
-      return c.json({ rooms: await listPublicRooms(deps, { eventId: query.event, liveOnly: query.live === 'true' }) }, 200);
+      return c.json({
+        rooms: await listPublicRooms(deps, {
+          eventId: query.event,
+          liveOnly: query.live === 'true',
+        }),
+      }, 200);
     },
   );
   app.openapi(
     createRoute({
-      method: 'get', path: '/public/rooms/{id}', tags: ['public'], summary: 'One room with its renditions and chat URL',
-      security: SECURITY.public, request: { params: idParams }, responses: responses(s.publicRoomDetailSchema, 200),
+      method: 'get',
+      path: '/public/rooms/{id}',
+      tags: ['public'],
+      summary: 'One room with its renditions and chat URL',
+      security: SECURITY.public,
+      request: { params: idParams },
+      responses: responses(s.publicRoomDetailSchema, 200),
     }),
-    async (c) => c.json(await publicRoomDetail(deps, c.req.valid('param').id, [...DEFAULT_LADDER]), 200),
+    async (c) =>
+      c.json(await publicRoomDetail(deps, c.req.valid('param').id, [...DEFAULT_LADDER]), 200),
   );
   app.openapi(
     createRoute({
-      method: 'post', path: '/public/rooms/{id}/playback', tags: ['public'], summary: 'A playback grant: master playlist URL with a short-lived token',
-      security: SECURITY.public, request: { params: idParams, body: jsonBody(s.playbackBodySchema) }, responses: responses(playbackGrantSchema, 200),
+      method: 'post',
+      path: '/public/rooms/{id}/playback',
+      tags: ['public'],
+      summary: 'A playback grant: master playlist URL with a short-lived token',
+      security: SECURITY.public,
+      request: { params: idParams, body: jsonBody(s.playbackBodySchema) },
+      responses: responses(playbackGrantSchema, 200),
     }),
-    async (c) => c.json(await grantPlayback(deps, c.req.valid('param').id, c.req.valid('json').session), 200),
+    async (c) =>
+      c.json(await grantPlayback(deps, c.req.valid('param').id, c.req.valid('json').session), 200),
   );
   return app;
 }

@@ -26,7 +26,10 @@ export function jsonBody<S extends z.ZodType>(schema: S) {
 }
 
 /** The success response and every error response a route can give. */
-export function responses<S extends z.ZodType, Status extends 200 | 201 | 202>(schema: S, status: Status) {
+export function responses<S extends z.ZodType, Status extends 200 | 201 | 202>(
+  schema: S,
+  status: Status,
+) {
   return {
     [status]: { description: 'success', content: { 'application/json': { schema } } },
     400: errorResponse('the request is malformed; the message names what is wrong'),
@@ -45,13 +48,25 @@ export { createRoute };
 export const idParams = z.object({ id: slugSchema });
 export const okSchema = z.object({ ok: z.literal(true) });
 
-const TARGET_NAMES: Record<string, string> = { json: 'body', query: 'query', param: 'path', header: 'header' };
+const TARGET_NAMES: Record<string, string> = {
+  json: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+};
 
 /** Names each invalid field: `'ladder[1].videoKbps': Too small: expected number to be >0`. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.reduce<string>(
-      (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+      (
+        out,
+        part,
+      ) => (typeof part === 'number'
+        ? `${out}[${part}]`
+        : out
+        ? `${out}.${String(part)}`
+        : String(part)),
       '',
     );
     const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
@@ -65,7 +80,11 @@ export function newRouter() {
     defaultHook: (result) => {
       if (!result.success) {
         const issues = describeIssues(result.error);
-        throw new HttpError(400, `invalid ${TARGET_NAMES[result.target] ?? result.target}: ${issues.join('; ')}`, issues);
+        throw new HttpError(
+          400,
+          `invalid ${TARGET_NAMES[result.target] ?? result.target}: ${issues.join('; ')}`,
+          issues,
+        );
       }
     },
   });

@@ -30,8 +30,10 @@ export const createAccountBodySchema = z.object({
   name: z.string().max(200).optional(),
   password: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
 }).strict();
-export const createTokenBodySchema = z.object({ label: z.string().trim().min(1).max(100) }).strict();
-export const tokenResultSchema = z.object({ token: z.string(), expiresAt: z.string().nullable() }).meta({ id: 'TokenResult' });
+export const createTokenBodySchema = z.object({ label: z.string().trim().min(1).max(100) })
+  .strict();
+export const tokenResultSchema = z.object({ token: z.string(), expiresAt: z.string().nullable() })
+  .meta({ id: 'TokenResult' });
 
 export const eventSchema = z.object({
   id: slugSchema,
@@ -91,7 +93,10 @@ export const newStreamKeySchema = z.object({
   info: streamKeyInfoSchema,
   revoked: z.number().optional(),
 }).meta({ id: 'NewStreamKey' });
-export const createdRoomSchema = z.object({ room: roomSchema, streamKey: newStreamKeySchema.nullable() }).meta({ id: 'CreatedRoom' });
+export const createdRoomSchema = z.object({
+  room: roomSchema,
+  streamKey: newStreamKeySchema.nullable(),
+}).meta({ id: 'CreatedRoom' });
 export const keyParamsSchema = z.object({ id: slugSchema, keyId: z.uuid() });
 
 export const nodeInfoSchema = z.object({
@@ -105,7 +110,10 @@ export const nodeInfoSchema = z.object({
   lastHeartbeatAt: z.string().nullable(),
   load: z.object({ rooms: z.number(), cpuLoad: z.number(), viewers: z.number() }).nullable(),
 }).meta({ id: 'NodeInfo' });
-export const addNodeBodySchema = z.object({ id: slugSchema, kind: z.enum(['encoder', 'collector']) }).strict();
+export const addNodeBodySchema = z.object({
+  id: slugSchema,
+  kind: z.enum(['encoder', 'collector']),
+}).strict();
 export const nodeSecretSchema = z.object({
   node: nodeInfoSchema,
   secret: z.string().describe("the node's secret for its config; shown only now"),
@@ -122,7 +130,9 @@ export const publicRoomSchema = z.object({
   chatUrl: z.string(),
 }).meta({ id: 'PublicRoom' });
 export const publicRoomDetailSchema = publicRoomSchema.extend({
-  renditions: z.array(z.object({ name: z.string(), codec: z.enum(['copy', 'h264', 'vp9', 'audio']) })),
+  renditions: z.array(
+    z.object({ name: z.string(), codec: z.enum(['copy', 'h264', 'vp9', 'audio']) }),
+  ),
 }).meta({ id: 'PublicRoomDetail' });
 export const publicRoomListQuerySchema = z.object({
   event: slugSchema.optional(),
@@ -133,4 +143,5 @@ export const playbackBodySchema = z.object({
   session: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
 }).strict();
 
-export const list = <S extends z.ZodType>(name: string, item: S) => z.object({ [name]: z.array(item) });
+export const list = <S extends z.ZodType>(name: string, item: S) =>
+  z.object({ [name]: z.array(item) });

@@ -33,7 +33,9 @@ export async function createAccount(
   input: { email: string; role: Role; name?: string; password?: string },
 ): Promise<Account> {
   const email = input.email.toLowerCase();
-  const existing = await deps.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.email, email));
+  const existing = await deps.db.select({ id: accounts.id }).from(accounts).where(
+    eq(accounts.email, email),
+  );
   if (existing.length) throw new HttpError(409, `an account with email ${email} exists already`);
   const row: AccountRow = {
     id: newId(),
@@ -54,7 +56,9 @@ export async function listAccounts(deps: EdgeDeps): Promise<Account[]> {
 }
 
 export async function countAdmins(deps: EdgeDeps): Promise<number> {
-  const rows = await deps.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.role, 'admin'));
+  const rows = await deps.db.select({ id: accounts.id }).from(accounts).where(
+    eq(accounts.role, 'admin'),
+  );
   return rows.length;
 }
 
@@ -118,7 +122,8 @@ export async function login(
   }
   const rows = await deps.db.select().from(accounts).where(eq(accounts.email, normalized));
   const row = rows[0];
-  const ok = row?.passwordHash && row.disabledAt === null && await verifyPassword(password, row.passwordHash);
+  const ok = row?.passwordHash && row.disabledAt === null &&
+    await verifyPassword(password, row.passwordHash);
   if (!row || !ok) {
     await deps.store.incrWithin(failuresKey, LOGIN_WINDOW_MS);
     throw new HttpError(401, 'email or password is wrong');
@@ -136,7 +141,12 @@ export async function bootstrapAdmin(
   input: { email: string; password?: string },
 ): Promise<{ account: Account; token: string } | null> {
   if (await countAdmins(deps) > 0) return null;
-  const account = await createAccount(deps, { email: input.email, role: 'admin', name: 'Administrator', password: input.password });
+  const account = await createAccount(deps, {
+    email: input.email,
+    role: 'admin',
+    name: 'Administrator',
+    password: input.password,
+  });
   const { token } = await issueToken(deps, account.id, 'bootstrap', null);
   return { account, token };
 }

@@ -20,14 +20,22 @@ import type { EdgeDeps } from '../deps.ts';
 import { newId } from '../auth/secrets.ts';
 import { liveKeys } from '../live_keys.ts';
 import { lookupStreamKey, sessionKeyIsValid } from './stream_keys.ts';
-import { nodeSecret, type findNode } from './registry.ts';
+import { type findNode, nodeSecret } from './registry.ts';
 
 type NodeRow = NonNullable<Awaited<ReturnType<typeof findNode>>>;
 type SessionRow = typeof publishSessions.$inferSelect;
 
-const refuse = (reason: string): PublishDecision => ({ v: WIRE_VERSION, decision: 'refuse', reason });
+const refuse = (reason: string): PublishDecision => ({
+  v: WIRE_VERSION,
+  decision: 'refuse',
+  reason,
+});
 
-export async function authorizePublish(deps: EdgeDeps, node: NodeRow, request: PublishRequest): Promise<PublishDecision> {
+export async function authorizePublish(
+  deps: EdgeDeps,
+  node: NodeRow,
+  request: PublishRequest,
+): Promise<PublishDecision> {
   const log = deps.log.child({ node: node.id });
   const { maxFailuresPerWindow, windowSeconds } = deps.settings.publishAuth;
   const failuresKey = liveKeys.publishFailures(request.addr);
@@ -40,12 +48,17 @@ export async function authorizePublish(deps: EdgeDeps, node: NodeRow, request: P
   const lookup = await lookupStreamKey(deps, request.streamKey);
   if (!lookup.found) {
     await deps.store.incrWithin(failuresKey, windowSeconds * 1000);
-    log.warn(`publish refused: ${lookup.reason} stream key`, { addr: request.addr, client: request.clientId });
+    log.warn(`publish refused: ${lookup.reason} stream key`, {
+      addr: request.addr,
+      client: request.clientId,
+    });
     return refuse(lookup.reason === 'revoked' ? 'stream key was revoked' : 'unknown stream key');
   }
   const { room, keyId } = lookup;
   if (room.eventId) {
-    const event = (await deps.db.select({ state: events.state }).from(events).where(eq(events.id, room.eventId)))[0];
+    const event = (await deps.db.select({ state: events.state }).from(events).where(
+      eq(events.id, room.eventId),
+    ))[0];
     if (event?.state === 'ended') return refuse(`event '${room.eventId}' is over`);
   }
 
@@ -53,7 +66,14 @@ export async function authorizePublish(deps: EdgeDeps, node: NodeRow, request: P
   const existing = await openSession(deps, room.id);
   // A retried hook for the same connection: answer the same, never take over ourselves.
   if (existing && existing.nodeId === node.id && existing.clientId === request.clientId) {
-    return { v: WIRE_VERSION, decision: 'allow', sessionId: existing.id, room: room.id, ladder: room.ladder, takeover: null };
+    return {
+      v: WIRE_VERSION,
+      decision: 'allow',
+      sessionId: existing.id,
+      room: room.id,
+      ladder: room.ladder,
+      takeover: null,
+    };
   }
   if (existing) await endSession(deps, existing.id, 'takenOver');
 
@@ -91,7 +111,14 @@ export async function authorizePublish(deps: EdgeDeps, node: NodeRow, request: P
   } else {
     log.info('publish allowed', { room: room.id, client: request.clientId });
   }
-  return { v: WIRE_VERSION, decision: 'allow', sessionId, room: room.id, ladder: room.ladder, takeover };
+  return {
+    v: WIRE_VERSION,
+    decision: 'allow',
+    sessionId,
+    room: room.id,
+    ladder: room.ladder,
+    takeover,
+  };
 }
 
 async function openSession(deps: EdgeDeps, roomId: string): Promise<SessionRow | null> {
@@ -101,16 +128,27 @@ async function openSession(deps: EdgeDeps, roomId: string): Promise<SessionRow |
 }
 
 async function findSession(deps: EdgeDeps, sessionId: string): Promise<SessionRow | null> {
-  return (await deps.db.select().from(publishSessions).where(eq(publishSessions.id, sessionId)))[0] ?? null;
+  return (await deps.db.select().from(publishSessions).where(eq(publishSessions.id, sessionId)))[
+    0
+  ] ?? null;
 }
 
-async function endSession(deps: EdgeDeps, sessionId: string, reason: SessionEndReason): Promise<SessionRow | null> {
-  const ended = await deps.db.update(publishSessions).set({ endedAt: deps.now(), endReason: reason })
+async function endSession(
+  deps: EdgeDeps,
+  sessionId: string,
+  reason: SessionEndReason,
+): Promise<SessionRow | null> {
+  const ended = await deps.db.update(publishSessions).set({
+    endedAt: deps.now(),
+    endReason: reason,
+  })
     .where(and(eq(publishSessions.id, sessionId), isNull(publishSessions.endedAt)))
     .returning();
   const row = ended[0] ?? null;
   if (row && reason !== 'takenOver') {
-    await deps.db.update(rooms).set({ state: 'offline', updatedAt: deps.now() }).where(eq(rooms.id, row.roomId));
+    await deps.db.update(rooms).set({ state: 'offline', updatedAt: deps.now() }).where(
+      eq(rooms.id, row.roomId),
+    );
   }
   return row;
 }
@@ -119,9 +157,16 @@ async function endSession(deps: EdgeDeps, sessionId: string, reason: SessionEndR
  * nginx-rtmp's on_update, relayed. `continue` unless the edge itself ended the session:
  * taken over by a newer publish, or its stream key revoked.
  */
-export async function handleUpdate(deps: EdgeDeps, node: NodeRow, request: UpdateRequest): Promise<UpdateDecision> {
+export async function handleUpdate(
+  deps: EdgeDeps,
+  node: NodeRow,
+  request: UpdateRequest,
+): Promise<UpdateDecision> {
   const session = await findSession(deps, request.sessionId);
-  if (!session || session.nodeId !== node.id || session.clientId !== request.clientId || session.roomId !== request.room) {
+  if (
+    !session || session.nodeId !== node.id || session.clientId !== request.clientId ||
+    session.roomId !== request.room
+  ) {
     return { v: WIRE_VERSION, decision: 'cutOff', reason: 'no such publish session on this node' };
   }
   if (session.endedAt !== null) {
@@ -129,14 +174,23 @@ export async function handleUpdate(deps: EdgeDeps, node: NodeRow, request: Updat
   }
   if (!(await sessionKeyIsValid(deps, session.id))) {
     await endSession(deps, session.id, 'keyRevoked');
-    deps.log.warn('live publish cut off: its stream key was revoked', { room: session.roomId, node: node.id });
+    deps.log.warn('live publish cut off: its stream key was revoked', {
+      room: session.roomId,
+      node: node.id,
+    });
     return { v: WIRE_VERSION, decision: 'cutOff', reason: 'stream key was revoked' };
   }
-  await deps.db.update(publishSessions).set({ lastSeenAt: deps.now() }).where(eq(publishSessions.id, session.id));
+  await deps.db.update(publishSessions).set({ lastSeenAt: deps.now() }).where(
+    eq(publishSessions.id, session.id),
+  );
   return { v: WIRE_VERSION, decision: 'continue' };
 }
 
-export async function handlePublishDone(deps: EdgeDeps, node: NodeRow, request: PublishDoneRequest): Promise<void> {
+export async function handlePublishDone(
+  deps: EdgeDeps,
+  node: NodeRow,
+  request: PublishDoneRequest,
+): Promise<void> {
   const session = await findSession(deps, request.sessionId);
   if (!session || session.nodeId !== node.id || session.clientId !== request.clientId) return;
   if (await endSession(deps, session.id, 'done')) {
@@ -145,12 +199,27 @@ export async function handlePublishDone(deps: EdgeDeps, node: NodeRow, request: 
 }
 
 /** RTMP play (not HLS): needs a valid playback token for the room, like nginx checks for HLS. */
-export async function authorizePlay(deps: EdgeDeps, node: NodeRow, request: PlayRequest): Promise<PlayDecision> {
-  if (!request.token) return { v: WIRE_VERSION, decision: 'refuse', reason: 'a playback token is required' };
+export async function authorizePlay(
+  deps: EdgeDeps,
+  node: NodeRow,
+  request: PlayRequest,
+): Promise<PlayDecision> {
+  if (!request.token) {
+    return { v: WIRE_VERSION, decision: 'refuse', reason: 'a playback token is required' };
+  }
   const secret = await playbackSecretFor(await nodeSecret(deps, node));
-  const check = verifyPlaybackToken(secret, request.room, request.token, Math.floor(deps.now() / 1000));
-  if (!check.ok) return { v: WIRE_VERSION, decision: 'refuse', reason: `playback token ${check.reason}` };
-  if (!(await openSession(deps, request.room))) return { v: WIRE_VERSION, decision: 'refuse', reason: 'room is not live' };
+  const check = verifyPlaybackToken(
+    secret,
+    request.room,
+    request.token,
+    Math.floor(deps.now() / 1000),
+  );
+  if (!check.ok) {
+    return { v: WIRE_VERSION, decision: 'refuse', reason: `playback token ${check.reason}` };
+  }
+  if (!(await openSession(deps, request.room))) {
+    return { v: WIRE_VERSION, decision: 'refuse', reason: 'room is not live' };
+  }
   return { v: WIRE_VERSION, decision: 'allow' };
 }
 

@@ -51,12 +51,17 @@ export async function findNode(deps: EdgeDeps, nodeId: string): Promise<NodeRow 
 }
 
 /** The node's current secret, for verifying its signed requests. */
-export async function nodeSecret(deps: EdgeDeps, node: NodeRow): Promise<string> {
+export function nodeSecret(deps: EdgeDeps, node: NodeRow): Promise<string> {
   return deriveNodeSecret(deps.clusterSecret, node.id, node.secretGeneration);
 }
 
-export async function addNode(deps: EdgeDeps, input: { id: string; kind: NodeKind }): Promise<{ node: NodeInfo; secret: string }> {
-  if (await findNode(deps, input.id)) throw new HttpError(409, `node '${input.id}' exists already; rotate its secret instead`);
+export async function addNode(
+  deps: EdgeDeps,
+  input: { id: string; kind: NodeKind },
+): Promise<{ node: NodeInfo; secret: string }> {
+  if (await findNode(deps, input.id)) {
+    throw new HttpError(409, `node '${input.id}' exists already; rotate its secret instead`);
+  }
   const row: NodeRow = {
     id: input.id,
     kind: input.kind,
@@ -74,11 +79,16 @@ export async function addNode(deps: EdgeDeps, input: { id: string; kind: NodeKin
 }
 
 /** A new secret for the node; the old one stops working at once. */
-export async function rotateNodeSecret(deps: EdgeDeps, nodeId: string): Promise<{ node: NodeInfo; secret: string }> {
+export async function rotateNodeSecret(
+  deps: EdgeDeps,
+  nodeId: string,
+): Promise<{ node: NodeInfo; secret: string }> {
   const row = await findNode(deps, nodeId);
   if (!row) throw new HttpError(404, `no node '${nodeId}'`);
   const rotated = { ...row, secretGeneration: row.secretGeneration + 1 };
-  await deps.db.update(nodes).set({ secretGeneration: rotated.secretGeneration }).where(eq(nodes.id, nodeId));
+  await deps.db.update(nodes).set({ secretGeneration: rotated.secretGeneration }).where(
+    eq(nodes.id, nodeId),
+  );
   return { node: await describeNode(deps, rotated), secret: await nodeSecret(deps, rotated) };
 }
 
@@ -108,7 +118,9 @@ async function describeNode(deps: EdgeDeps, row: NodeRow): Promise<NodeInfo> {
     rtmpUrl: row.rtmpUrl,
     capacity: row.capacity,
     softwareVersion: row.softwareVersion,
-    lastHeartbeatAt: row.lastHeartbeatAt === null ? null : new Date(row.lastHeartbeatAt).toISOString(),
+    lastHeartbeatAt: row.lastHeartbeatAt === null
+      ? null
+      : new Date(row.lastHeartbeatAt).toISOString(),
     load: alive ? { rooms: alive.rooms, cpuLoad: alive.cpuLoad, viewers: alive.viewers } : null,
   };
 }
@@ -122,7 +134,11 @@ function aliveTtlMs(deps: EdgeDeps): number {
   return deps.settings.nodes.downAfterSeconds * 1000;
 }
 
-export async function registerNode(deps: EdgeDeps, node: NodeRow, request: RegisterRequest): Promise<RegisterResponse> {
+export async function registerNode(
+  deps: EdgeDeps,
+  node: NodeRow,
+  request: RegisterRequest,
+): Promise<RegisterResponse> {
   if (request.kind !== node.kind) {
     throw new HttpError(409, `node '${node.id}' was added as ${node.kind}, not ${request.kind}`);
   }
@@ -134,8 +150,16 @@ export async function registerNode(deps: EdgeDeps, node: NodeRow, request: Regis
     registeredAt: deps.now(),
     lastHeartbeatAt: deps.now(),
   }).where(eq(nodes.id, node.id));
-  const summary: AliveSummary = { kind: node.kind, rooms: 0, capacity: request.capacity, cpuLoad: 0, viewers: 0 };
-  await deps.store.set(liveKeys.nodeAlive(node.id), JSON.stringify(summary), { ttlMs: aliveTtlMs(deps) });
+  const summary: AliveSummary = {
+    kind: node.kind,
+    rooms: 0,
+    capacity: request.capacity,
+    cpuLoad: 0,
+    viewers: 0,
+  };
+  await deps.store.set(liveKeys.nodeAlive(node.id), JSON.stringify(summary), {
+    ttlMs: aliveTtlMs(deps),
+  });
   if (node.kind === 'encoder') await deps.store.setAdd(liveKeys.encoders, node.id);
   deps.log.info('node registered', { node: node.id, kind: node.kind, capacity: request.capacity });
   return {
@@ -145,14 +169,30 @@ export async function registerNode(deps: EdgeDeps, node: NodeRow, request: Regis
   };
 }
 
-export async function recordHeartbeat(deps: EdgeDeps, node: NodeRow, heartbeat: Heartbeat): Promise<HeartbeatResponse> {
-  if (heartbeat.kind !== node.kind) throw new HttpError(409, `node '${node.id}' is a ${node.kind}, not a ${heartbeat.kind}`);
-  if (node.registeredAt === null) throw new HttpError(409, `node '${node.id}' must register before it heartbeats`);
+export async function recordHeartbeat(
+  deps: EdgeDeps,
+  node: NodeRow,
+  heartbeat: Heartbeat,
+): Promise<HeartbeatResponse> {
+  if (heartbeat.kind !== node.kind) {
+    throw new HttpError(409, `node '${node.id}' is a ${node.kind}, not a ${heartbeat.kind}`);
+  }
+  if (node.registeredAt === null) {
+    throw new HttpError(409, `node '${node.id}' must register before it heartbeats`);
+  }
   await deps.db.update(nodes).set({ lastHeartbeatAt: deps.now() }).where(eq(nodes.id, node.id));
   const ttlMs = aliveTtlMs(deps);
   if (heartbeat.kind === 'collector') {
-    await deps.store.set(liveKeys.nodeAlive(node.id), JSON.stringify({ kind: 'collector', rooms: 1, capacity: 1, cpuLoad: 0, viewers: 0 }), { ttlMs });
-    await deps.store.set(liveKeys.collectorStatus(heartbeat.room), JSON.stringify({ ...heartbeat, at: deps.now() }), { ttlMs });
+    await deps.store.set(
+      liveKeys.nodeAlive(node.id),
+      JSON.stringify({ kind: 'collector', rooms: 1, capacity: 1, cpuLoad: 0, viewers: 0 }),
+      { ttlMs },
+    );
+    await deps.store.set(
+      liveKeys.collectorStatus(heartbeat.room),
+      JSON.stringify({ ...heartbeat, at: deps.now() }),
+      { ttlMs },
+    );
     return { v: WIRE_VERSION, cutOff: [] };
   }
   const viewers = heartbeat.rooms.reduce((sum, room) => sum + room.viewers, 0);
@@ -166,16 +206,27 @@ export async function recordHeartbeat(deps: EdgeDeps, node: NodeRow, heartbeat: 
   await deps.store.set(liveKeys.nodeAlive(node.id), JSON.stringify(summary), { ttlMs });
   await deps.store.setAdd(liveKeys.encoders, node.id);
   for (const room of heartbeat.rooms) {
-    await deps.store.set(liveKeys.roomStatus(room.room), JSON.stringify({ nodeId: node.id, ...room }), { ttlMs });
+    await deps.store.set(
+      liveKeys.roomStatus(room.room),
+      JSON.stringify({ nodeId: node.id, ...room }),
+      { ttlMs },
+    );
   }
   return { v: WIRE_VERSION, cutOff: await sessionsToCut(deps, node.id, heartbeat) };
 }
 
 /** Sessions the node still carries that the edge has ended (taken over, cut off, key revoked). */
-async function sessionsToCut(deps: EdgeDeps, nodeId: string, heartbeat: EncoderHeartbeat): Promise<SessionRef[]> {
+async function sessionsToCut(
+  deps: EdgeDeps,
+  nodeId: string,
+  heartbeat: EncoderHeartbeat,
+): Promise<SessionRef[]> {
   const cut: SessionRef[] = [];
   for (const room of heartbeat.rooms) {
-    const row = (await deps.db.select().from(publishSessions).where(eq(publishSessions.id, room.sessionId)))[0];
+    const row =
+      (await deps.db.select().from(publishSessions).where(eq(publishSessions.id, room.sessionId)))[
+        0
+      ];
     if (row && row.nodeId === nodeId && row.endedAt !== null && row.endReason !== 'done') {
       cut.push({ nodeId, clientId: row.clientId });
     }
@@ -196,18 +247,31 @@ export async function assignIngest(deps: EdgeDeps, roomId: string): Promise<Inge
     const row = alive ? await findNode(deps, nodeId) : null;
     if (alive && row?.kind === 'encoder' && row.rtmpUrl) candidates.push({ row, alive });
   }
-  if (!candidates.length) throw new HttpError(503, 'no healthy encoder is registered; start one (roomcast encoder) and retry');
+  if (!candidates.length) {
+    throw new HttpError(
+      503,
+      'no healthy encoder is registered; start one (roomcast encoder) and retry',
+    );
+  }
 
   const open = (await deps.db.select({ nodeId: publishSessions.nodeId }).from(publishSessions)
     .where(and(eq(publishSessions.roomId, roomId), isNull(publishSessions.endedAt))))[0];
   const sticky = await deps.store.get(liveKeys.assignment(roomId));
-  const preferred = candidates.find((c) => c.row.id === open?.nodeId) ?? candidates.find((c) => c.row.id === sticky);
+  const preferred = candidates.find((c) => c.row.id === open?.nodeId) ??
+    candidates.find((c) => c.row.id === sticky);
   const withSpace = candidates.filter((c) => c.alive.rooms < c.alive.capacity);
-  const chosen = preferred ?? [...(withSpace.length ? withSpace : candidates)].sort((a, b) =>
-    a.alive.rooms / Math.max(a.alive.capacity, 1) - b.alive.rooms / Math.max(b.alive.capacity, 1) ||
-    a.alive.cpuLoad - b.alive.cpuLoad ||
-    a.row.id.localeCompare(b.row.id)
-  )[0]!;
+  const chosen = preferred ??
+    [...(withSpace.length ? withSpace : candidates)].sort((a, b) =>
+      a.alive.rooms / Math.max(a.alive.capacity, 1) -
+        b.alive.rooms / Math.max(b.alive.capacity, 1) ||
+      a.alive.cpuLoad - b.alive.cpuLoad ||
+      a.row.id.localeCompare(b.row.id)
+    )[0]!;
   await deps.store.set(liveKeys.assignment(roomId), chosen.row.id, { ttlMs: ASSIGNMENT_TTL_MS });
-  return { v: WIRE_VERSION, room: roomId, encoderNodeId: chosen.row.id, rtmpUrl: chosen.row.rtmpUrl! };
+  return {
+    v: WIRE_VERSION,
+    room: roomId,
+    encoderNodeId: chosen.row.id,
+    rtmpUrl: chosen.row.rtmpUrl!,
+  };
 }

@@ -32,7 +32,13 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 const ms = (text: string | null | undefined) => (text ? Date.parse(text) : null);
 
 function toEvent(row: EventRow): EventRecord {
-  return { id: row.id, title: row.title, state: row.state, startsAt: iso(row.startsAt), endsAt: iso(row.endsAt) };
+  return {
+    id: row.id,
+    title: row.title,
+    state: row.state,
+    startsAt: iso(row.startsAt),
+    endsAt: iso(row.endsAt),
+  };
 }
 
 export function toRoom(row: RoomRow): RoomRecord {
@@ -62,7 +68,9 @@ export async function createEvent(
   deps: EdgeDeps,
   input: { id: string; title: string; startsAt?: string | null; endsAt?: string | null },
 ): Promise<EventRecord> {
-  if ((await deps.db.select({ id: events.id }).from(events).where(eq(events.id, input.id))).length) {
+  if (
+    (await deps.db.select({ id: events.id }).from(events).where(eq(events.id, input.id))).length
+  ) {
     throw new HttpError(409, `event '${input.id}' exists already`);
   }
   const now = deps.now();
@@ -102,7 +110,10 @@ export async function deleteEvent(deps: EdgeDeps, id: string): Promise<void> {
 
 // ---------------------------------------------------------------- rooms
 
-export async function listRooms(deps: EdgeDeps, filter: { eventId?: string } = {}): Promise<RoomRecord[]> {
+export async function listRooms(
+  deps: EdgeDeps,
+  filter: { eventId?: string } = {},
+): Promise<RoomRecord[]> {
   const query = deps.db.select().from(rooms);
   const rows = filter.eventId
     ? await query.where(eq(rooms.eventId, filter.eventId)).orderBy(asc(rooms.id))
@@ -123,7 +134,13 @@ export async function getRoom(deps: EdgeDeps, id: string): Promise<RoomRecord> {
 
 export async function createRoom(
   deps: EdgeDeps,
-  input: { id: string; title?: string; eventId?: string | null; ownerAccountId?: string | null; ladder?: Rendition[] | null },
+  input: {
+    id: string;
+    title?: string;
+    eventId?: string | null;
+    ownerAccountId?: string | null;
+    ladder?: Rendition[] | null;
+  },
 ): Promise<RoomRecord> {
   if (await findRoom(deps, input.id)) throw new HttpError(409, `room '${input.id}' exists already`);
   if (input.eventId) await getEvent(deps, input.eventId);
@@ -145,7 +162,12 @@ export async function createRoom(
 export async function updateRoom(
   deps: EdgeDeps,
   id: string,
-  patch: { title?: string; eventId?: string | null; ownerAccountId?: string | null; ladder?: Rendition[] | null },
+  patch: {
+    title?: string;
+    eventId?: string | null;
+    ownerAccountId?: string | null;
+    ladder?: Rendition[] | null;
+  },
 ): Promise<RoomRecord> {
   await getRoom(deps, id);
   if (patch.eventId) await getEvent(deps, patch.eventId);
@@ -153,7 +175,9 @@ export async function updateRoom(
     ...(patch.title !== undefined ? { title: patch.title } : {}),
     ...(patch.eventId !== undefined ? { eventId: patch.eventId } : {}),
     ...(patch.ownerAccountId !== undefined ? { ownerAccountId: patch.ownerAccountId } : {}),
-    ...(patch.ladder !== undefined ? { ladderJson: patch.ladder ? JSON.stringify(patch.ladder) : null } : {}),
+    ...(patch.ladder !== undefined
+      ? { ladderJson: patch.ladder ? JSON.stringify(patch.ladder) : null }
+      : {}),
     updatedAt: deps.now(),
   }).where(eq(rooms.id, id));
   return getRoom(deps, id);
@@ -161,6 +185,8 @@ export async function updateRoom(
 
 export async function deleteRoom(deps: EdgeDeps, id: string): Promise<void> {
   const room = await getRoom(deps, id);
-  if (room.state === 'live') throw new HttpError(409, `room '${id}' is live; stop the publish (revoke its keys) first`);
+  if (room.state === 'live') {
+    throw new HttpError(409, `room '${id}' is live; stop the publish (revoke its keys) first`);
+  }
   await deps.db.delete(rooms).where(eq(rooms.id, id));
 }

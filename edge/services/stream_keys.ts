@@ -32,12 +32,17 @@ function toInfo(row: KeyRow): StreamKeyInfo {
 
 export async function listStreamKeys(deps: EdgeDeps, roomId: string): Promise<StreamKeyInfo[]> {
   await getRoom(deps, roomId);
-  const rows = await deps.db.select().from(streamKeys).where(eq(streamKeys.roomId, roomId)).orderBy(asc(streamKeys.createdAt));
+  const rows = await deps.db.select().from(streamKeys).where(eq(streamKeys.roomId, roomId)).orderBy(
+    asc(streamKeys.createdAt),
+  );
   return rows.map(toInfo);
 }
 
 /** A new key for the room; the only time the key itself is returned. */
-export async function createStreamKey(deps: EdgeDeps, roomId: string): Promise<{ key: string; info: StreamKeyInfo }> {
+export async function createStreamKey(
+  deps: EdgeDeps,
+  roomId: string,
+): Promise<{ key: string; info: StreamKeyInfo }> {
   await getRoom(deps, roomId);
   const key = newStreamKey();
   const row: KeyRow = {
@@ -54,9 +59,15 @@ export async function createStreamKey(deps: EdgeDeps, roomId: string): Promise<{
 }
 
 /** Revokes one key. Returns false when it was revoked already. */
-export async function revokeStreamKey(deps: EdgeDeps, roomId: string, keyId: string): Promise<boolean> {
+export async function revokeStreamKey(
+  deps: EdgeDeps,
+  roomId: string,
+  keyId: string,
+): Promise<boolean> {
   const revoked = await deps.db.update(streamKeys).set({ revokedAt: deps.now() })
-    .where(and(eq(streamKeys.id, keyId), eq(streamKeys.roomId, roomId), isNull(streamKeys.revokedAt)))
+    .where(
+      and(eq(streamKeys.id, keyId), eq(streamKeys.roomId, roomId), isNull(streamKeys.revokedAt)),
+    )
     .returning({ id: streamKeys.id });
   return revoked.length > 0;
 }

@@ -5,7 +5,11 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { PlaybackGrant, Rendition } from '../../core/wire/contracts.ts';
 import { WIRE_VERSION } from '../../core/wire/contracts.ts';
 import { randomBase64Url } from '../../core/wire/encoding.ts';
-import { playbackSecretFor, playbackTokenQuery, signPlaybackToken } from '../../core/wire/playback_token.ts';
+import {
+  playbackSecretFor,
+  playbackTokenQuery,
+  signPlaybackToken,
+} from '../../core/wire/playback_token.ts';
 import { events, publishSessions } from '../db/schema.ts';
 import type { EdgeDeps } from '../deps.ts';
 import { HttpError } from '../http_error.ts';
@@ -48,14 +52,19 @@ async function liveSession(deps: EdgeDeps, roomId: string) {
 
 async function roomState(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoomState> {
   if (room.eventId) {
-    const event = (await deps.db.select({ state: events.state }).from(events).where(eq(events.id, room.eventId)))[0];
+    const event = (await deps.db.select({ state: events.state }).from(events).where(
+      eq(events.id, room.eventId),
+    ))[0];
     if (event?.state === 'ended') return 'ended';
   }
   const session = await liveSession(deps, room.id);
   if (session && await isNodeUp(deps, session.nodeId)) return 'live';
   const last = (await deps.db.select({ endedAt: publishSessions.endedAt }).from(publishSessions)
-    .where(eq(publishSessions.roomId, room.id)).orderBy(desc(publishSessions.startedAt)).limit(1))[0];
-  const droppedRecently = session !== null || (last?.endedAt != null && deps.now() - last.endedAt < BACK_SOON_MS);
+    .where(eq(publishSessions.roomId, room.id)).orderBy(desc(publishSessions.startedAt)).limit(1))[
+      0
+    ];
+  const droppedRecently = session !== null ||
+    (last?.endedAt != null && deps.now() - last.endedAt < BACK_SOON_MS);
   return droppedRecently ? 'backSoon' : 'offline';
 }
 
@@ -84,11 +93,17 @@ export async function listPublicRooms(
   deps: EdgeDeps,
   filter: { eventId?: string; liveOnly?: boolean },
 ): Promise<PublicRoom[]> {
-  const rooms = await Promise.all((await listRooms(deps, filter)).map((room) => toPublicRoom(deps, room)));
+  const rooms = await Promise.all(
+    (await listRooms(deps, filter)).map((room) => toPublicRoom(deps, room)),
+  );
   return filter.liveOnly ? rooms.filter((room) => room.state === 'live') : rooms;
 }
 
-export async function publicRoomDetail(deps: EdgeDeps, roomId: string, defaultLadder: Rendition[]): Promise<PublicRoomDetail> {
+export async function publicRoomDetail(
+  deps: EdgeDeps,
+  roomId: string,
+  defaultLadder: Rendition[],
+): Promise<PublicRoomDetail> {
   const room = await getRoom(deps, roomId);
   const status = await roomStatus(deps, roomId);
   const ladder = room.ladder ?? defaultLadder;
@@ -96,12 +111,19 @@ export async function publicRoomDetail(deps: EdgeDeps, roomId: string, defaultLa
   const produced = status ? new Set(status.renditions.map((r) => r.name)) : null;
   return {
     ...(await toPublicRoom(deps, room)),
-    renditions: ladder.filter((r) => !produced || produced.has(r.name)).map((r) => ({ name: r.name, codec: r.codec })),
+    renditions: ladder.filter((r) => !produced || produced.has(r.name)).map((r) => ({
+      name: r.name,
+      codec: r.codec,
+    })),
   };
 }
 
 /** A playback grant for the room's current encoder. 409 while the room is not live. */
-export async function grantPlayback(deps: EdgeDeps, roomId: string, session?: string): Promise<PlaybackGrant> {
+export async function grantPlayback(
+  deps: EdgeDeps,
+  roomId: string,
+  session?: string,
+): Promise<PlaybackGrant> {
   await getRoom(deps, roomId);
   const live = await liveSession(deps, roomId);
   const node = live ? await findNode(deps, live.nodeId) : null;

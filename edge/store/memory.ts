@@ -2,7 +2,7 @@
 // Runtime-neutral (no node:* imports) so the edge runs it unchanged on Deno and Node.
 // It mirrors what the Redis adapter does (string vs set keys, counters stored as text,
 // an emptied set disappears) so code tested against it behaves the same on Redis.
-import { checkTtl, type LiveStore } from "./store.ts";
+import { checkTtl, type LiveStore } from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Clock in milliseconds; injectable so tests can move time without waiting. */
@@ -20,10 +20,10 @@ export interface MemoryStore extends LiveStore {
 }
 
 type Entry =
-  | { kind: "string"; value: string; expiresAt: number | null }
-  | { kind: "set"; members: Set<string> };
+  | { kind: 'string'; value: string; expiresAt: number | null }
+  | { kind: 'set'; members: Set<string> };
 
-const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
+const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const now = options.now ?? (() => Date.now());
@@ -35,11 +35,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   let nextSweepAt = now() + sweepIntervalMs;
 
   const isExpired = (entry: Entry, at: number) =>
-    entry.kind === "string" && entry.expiresAt !== null && entry.expiresAt <= at;
+    entry.kind === 'string' && entry.expiresAt !== null && entry.expiresAt <= at;
 
   /** Checks the store is open, sweeps when due, and returns the time of this call. */
   const begin = (): number => {
-    if (closed) throw new Error("live store is closed");
+    if (closed) throw new Error('live store is closed');
     const at = now();
     if (at >= nextSweepAt) {
       for (const [key, entry] of entries) if (isExpired(entry, at)) entries.delete(key);
@@ -64,7 +64,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     get: settle((key) => {
       const entry = live(key, begin());
       if (!entry) return null;
-      if (entry.kind !== "string") throw new Error(WRONGTYPE);
+      if (entry.kind !== 'string') throw new Error(WRONGTYPE);
       return entry.value;
     }),
 
@@ -73,7 +73,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const at = begin();
       if (setOptions.onlyIfAbsent && live(key, at)) return false;
       // Like Redis SET: replaces any kind of value and drops an earlier expiry.
-      entries.set(key, { kind: "string", value, expiresAt: ttl === null ? null : at + ttl });
+      entries.set(key, { kind: 'string', value, expiresAt: ttl === null ? null : at + ttl });
       return true;
     }),
 
@@ -87,16 +87,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       const at = begin();
       const entry = live(key, at);
       if (!entry) {
-        entries.set(key, { kind: "string", value: "1", expiresAt: at + ttl });
+        entries.set(key, { kind: 'string', value: '1', expiresAt: at + ttl });
         return 1;
       }
-      if (entry.kind !== "string") throw new Error(WRONGTYPE);
+      if (entry.kind !== 'string') throw new Error(WRONGTYPE);
       if (!/^-?\d+$/.test(entry.value)) {
-        throw new Error("ERR value is not an integer or out of range");
+        throw new Error('ERR value is not an integer or out of range');
       }
       const count = Number(entry.value) + 1;
       if (!Number.isSafeInteger(count)) {
-        throw new Error("ERR increment or decrement would overflow");
+        throw new Error('ERR increment or decrement would overflow');
       }
       entry.value = String(count);
       // A counter written by `set` without a TTL gets one here, as the Redis script does,
@@ -107,15 +107,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
     setAdd: settle((key, member) => {
       const entry = live(key, begin());
-      if (!entry) entries.set(key, { kind: "set", members: new Set([member]) });
-      else if (entry.kind !== "set") throw new Error(WRONGTYPE);
+      if (!entry) entries.set(key, { kind: 'set', members: new Set([member]) });
+      else if (entry.kind !== 'set') throw new Error(WRONGTYPE);
       else entry.members.add(member);
     }),
 
     setRemove: settle((key, member) => {
       const entry = live(key, begin());
       if (!entry) return;
-      if (entry.kind !== "set") throw new Error(WRONGTYPE);
+      if (entry.kind !== 'set') throw new Error(WRONGTYPE);
       entry.members.delete(member);
       if (entry.members.size === 0) entries.delete(key);
     }),
@@ -123,7 +123,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     setMembers: settle((key) => {
       const entry = live(key, begin());
       if (!entry) return [];
-      if (entry.kind !== "set") throw new Error(WRONGTYPE);
+      if (entry.kind !== 'set') throw new Error(WRONGTYPE);
       return [...entry.members].sort();
     }),
 

@@ -46,7 +46,7 @@ export interface LiveStore {
 
 /** Validates a TTL as every adapter must, and rounds it up to whole milliseconds. */
 export function checkTtl(ttlMs: number): number {
-  if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
     throw new RangeError(`ttlMs must be a finite number > 0, got ${String(ttlMs)}`);
   }
   return Math.ceil(ttlMs);

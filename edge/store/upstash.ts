@@ -1,8 +1,8 @@
 // The live store on Redis through the Upstash REST API (Upstash itself, or the roomcast
 // Redis bridge in front of a self-hosted Redis). Runtime-neutral: @upstash/redis speaks
 // fetch, so this runs unchanged on Deno Deploy and Node.
-import { Redis } from "@upstash/redis";
-import { checkTtl, type LiveStore } from "./store.ts";
+import { Redis } from '@upstash/redis';
+import { checkTtl, type LiveStore } from './store.ts';
 
 export interface UpstashStoreOptions {
   /** The REST URL, e.g. `https://…upstash.io` or the bridge's `http://host:port`. */
@@ -40,7 +40,7 @@ export function createUpstashStore(options: UpstashStoreOptions): LiveStore {
 
   /** Runs one call; errors come out with a message that holds neither token nor values. */
   const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
-    if (closed) throw new Error("live store is closed");
+    if (closed) throw new Error('live store is closed');
     try {
       return await run();
     } catch (error) {
@@ -50,14 +50,14 @@ export function createUpstashStore(options: UpstashStoreOptions): LiveStore {
 
   return {
     get: (key) =>
-      call("get", async () => {
+      call('get', async () => {
         const value = await redis.get<string>(key);
         return value ?? null;
       }),
 
     async set(key, value, setOptions = {}) {
       const ttl = setOptions.ttlMs === undefined ? undefined : checkTtl(setOptions.ttlMs);
-      return await call("set", async () => {
+      return await call('set', async () => {
         // One SET … PX … NX command; with NX, Redis answers null when the key exists.
         const onlyIfAbsent = setOptions.onlyIfAbsent === true;
         const reply = ttl === undefined
@@ -65,33 +65,33 @@ export function createUpstashStore(options: UpstashStoreOptions): LiveStore {
           : onlyIfAbsent
           ? await redis.set(key, value, { px: ttl, nx: true })
           : await redis.set(key, value, { px: ttl });
-        return reply === "OK";
+        return reply === 'OK';
       });
     },
 
     async del(...keys) {
       if (keys.length === 0) return;
-      await call("del", () => redis.del(...keys));
+      await call('del', () => redis.del(...keys));
     },
 
     async incrWithin(key, ttlMs) {
       const ttl = checkTtl(ttlMs);
-      return await call("incrWithin", async () => {
+      return await call('incrWithin', async () => {
         const count = await redis.eval<[string], number>(INCR_WITHIN, [key], [String(ttl)]);
         return Number(count);
       });
     },
 
     async setAdd(key, member) {
-      await call("setAdd", () => redis.sadd(key, member));
+      await call('setAdd', () => redis.sadd(key, member));
     },
 
     async setRemove(key, member) {
-      await call("setRemove", () => redis.srem(key, member));
+      await call('setRemove', () => redis.srem(key, member));
     },
 
     setMembers: (key) =>
-      call("setMembers", async () => {
+      call('setMembers', async () => {
         const members = await redis.smembers<string[]>(key);
         // Redis answers in no particular order; the contract promises sorted.
         return [...members].sort();
@@ -112,7 +112,7 @@ export function createUpstashStore(options: UpstashStoreOptions): LiveStore {
  */
 function clean(error: unknown, token: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  let text = message.replace(/, command was: [\s\S]*$/, "");
-  if (token) text = text.split(token).join("***");
+  let text = message.replace(/, command was: [\s\S]*$/, '');
+  if (token) text = text.split(token).join('***');
   return text;
 }

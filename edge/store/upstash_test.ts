@@ -1,13 +1,13 @@
 // The Upstash store adapter end to end: the real @upstash/redis client, through the
 // roomcast Redis bridge, to a real redis-server on loopback.
-import { after, before, describe, it } from "node:test";
-import assert from "node:assert/strict";
-import { createMemoryLogger } from "../../core/log.ts";
-import { startRedisServer, type TestRedisServer } from "../../core/testing/redis_server.ts";
-import { runRedisBridge } from "../redis_bridge/main.ts";
-import { createRespClient, type RespClient } from "../redis_bridge/resp.ts";
-import { runStoreContract } from "./store_contract.ts";
-import { createUpstashStore } from "./upstash.ts";
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMemoryLogger } from '../../core/log.ts';
+import { startRedisServer, type TestRedisServer } from '../../core/testing/redis_server.ts';
+import { runRedisBridge } from '../redis_bridge/main.ts';
+import { createRespClient, type RespClient } from '../redis_bridge/resp.ts';
+import { runStoreContract } from './store_contract.ts';
+import { createUpstashStore } from './upstash.ts';
 
 const TOKEN = `canary-token-${crypto.randomUUID()}`;
 
@@ -23,8 +23,8 @@ const useBackend = () => (backend ??= (async () => {
   const redisServer = await startRedisServer();
   try {
     const bridge = await runRedisBridge(
-      { listen: { host: "127.0.0.1", port: 0 }, redisUrl: redisServer.url, token: TOKEN },
-      createMemoryLogger("redis-bridge"),
+      { listen: { host: '127.0.0.1', port: 0 }, redisUrl: redisServer.url, token: TOKEN },
+      createMemoryLogger('redis-bridge'),
     );
     return { redisServer, bridge, url: `http://127.0.0.1:${bridge.port}` };
   } catch (error) {
@@ -40,43 +40,43 @@ after(async () => {
   await redisServer.stop();
 });
 
-runStoreContract("upstash via the redis bridge", async () => {
+runStoreContract('upstash via the redis bridge', async () => {
   const { url } = await useBackend();
   return { store: createUpstashStore({ url, token: TOKEN }) };
 });
 
-describe("upstash store specifics", () => {
+describe('upstash store specifics', () => {
   let redis: RespClient;
   before(async () => {
     redis = createRespClient((await useBackend()).redisServer.url);
   });
   after(() => redis.close());
 
-  it("gives a new counter its expiry in the same step as the first INCR", async () => {
+  it('gives a new counter its expiry in the same step as the first INCR', async () => {
     const { url } = await useBackend();
     const store = createUpstashStore({ url, token: TOKEN });
     const key = `specifics:${crypto.randomUUID()}`;
     assert.equal(await store.incrWithin(key, 60_000), 1);
-    const ttl = await redis.command(["PTTL", key]);
-    assert.equal(typeof ttl, "number");
+    const ttl = await redis.command(['PTTL', key]);
+    assert.equal(typeof ttl, 'number');
     assert.ok((ttl as number) > 0 && (ttl as number) <= 60_000, `PTTL ${String(ttl)}`);
     assert.equal(await store.incrWithin(key, 60_000), 2);
     await store.close();
   });
 
-  it("stores values as plain strings that other Redis clients read as they are", async () => {
+  it('stores values as plain strings that other Redis clients read as they are', async () => {
     const { url } = await useBackend();
     const store = createUpstashStore({ url, token: TOKEN });
     const key = `specifics:${crypto.randomUUID()}`;
     await store.set(key, '{"viewers":3}');
-    const raw = await redis.command(["GET", key]);
+    const raw = await redis.command(['GET', key]);
     assert.ok(raw instanceof Uint8Array);
     assert.equal(new TextDecoder().decode(raw), '{"viewers":3}');
     assert.equal(await store.get(key), '{"viewers":3}');
     await store.close();
   });
 
-  it("throws Errors that carry neither the token nor the values", async () => {
+  it('throws Errors that carry neither the token nor the values', async () => {
     const { url } = await useBackend();
     const store = createUpstashStore({ url, token: TOKEN });
     const key = `specifics:${crypto.randomUUID()}`;
@@ -100,9 +100,9 @@ describe("upstash store specifics", () => {
     });
   });
 
-  it("refuses a URL that is not http(s) when created, without echoing the token", () => {
+  it('refuses a URL that is not http(s) when created, without echoing the token', () => {
     assert.throws(
-      () => createUpstashStore({ url: "redis://127.0.0.1:6379", token: TOKEN }),
+      () => createUpstashStore({ url: 'redis://127.0.0.1:6379', token: TOKEN }),
       (error: Error) => !error.message.includes(TOKEN),
     );
   });

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs whatever is missing for roomcast on Debian 12 with Node 20, idempotently:
+# the Debian packages every part needs (media tools, nginx-rtmp, Redis, Chromium, sshd for
+# the pusher's tests) and the npm packages of package-lock.json. A second run changes
+# nothing and takes a second or two.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  ffmpeg
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  libgirepository1.0-dev libcairo2-dev
+  nginx libnginx-mod-rtmp
+  redis-server
+  chromium
+  openssh-server openssh-client
+  python3 make g++
+)
+
+missing=()
+for package in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  # Debian starts nginx and redis as services on install; roomcast runs its own instances
+  # on its own ports, so the packaged services are left as they are.
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm ci only when package-lock.json changed since the last install (a stamp beside it).
+stamp=node_modules/.roomcast-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: installing npm packages (npm ci)"
+  # node-gtk builds against Node's own headers where Debian ships them.
+  if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
+  # npm ci refuses a lock that lacks other platforms' optional binaries (@deno/*), which
+  # happens when the registry mirror only carries this platform's; npm install then
+  # installs the same locked versions.
+  if ! npm ci --no-audit --no-fund; then
+    echo "setup: npm ci refused the lock file; installing the locked versions with npm install"
+    npm install --no-audit --no-fund
+  fi
+  echo "$want" > "$stamp"
+fi
+echo "setup: everything is installed"
