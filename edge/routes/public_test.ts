@@ -166,3 +166,24 @@ test('no playback grant for a room that is not live', async () => {
     await edge.close();
   }
 });
+
+test('a dropped publish shows "back soon" for a while, then offline', async () => {
+  const edge = await createTestEdge();
+  try {
+    const { secret, sessionId } = await liveRoom(edge, 'main-hall');
+    await edge.asNode('enc-1', secret, '/api/v1/node/hooks/publish-done', {
+      v: 1,
+      nodeId: 'enc-1',
+      clientId: '3',
+      sessionId,
+      room: 'main-hall',
+    });
+    const state = async () =>
+      (await (await edge.app.request('/api/v1/public/rooms/main-hall')).json()).state;
+    assert.equal(await state(), 'backSoon');
+    edge.advance(6 * 60_000);
+    assert.equal(await state(), 'offline');
+  } finally {
+    await edge.close();
+  }
+});

@@ -59,12 +59,18 @@ async function roomState(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoomSt
   }
   const session = await liveSession(deps, room.id);
   if (session && await isNodeUp(deps, session.nodeId)) return 'live';
-  const last = (await deps.db.select({ endedAt: publishSessions.endedAt }).from(publishSessions)
-    .where(eq(publishSessions.roomId, room.id)).orderBy(desc(publishSessions.startedAt)).limit(1))[
-      0
-    ];
+  const last = (await deps.db.select({
+    endedAt: publishSessions.endedAt,
+    endReason: publishSessions.endReason,
+  })
+    .from(publishSessions)
+    .where(eq(publishSessions.roomId, room.id)).orderBy(desc(publishSessions.startedAt)).limit(
+      1,
+    ))[0];
+  // A dropped uplink is expected back; a publish the edge cut off (key revoked) is not.
+  const expectedBack = last?.endReason === 'done' || last?.endReason === 'nodeDown';
   const droppedRecently = session !== null ||
-    (last?.endedAt != null && deps.now() - last.endedAt < BACK_SOON_MS);
+    (expectedBack && last?.endedAt != null && deps.now() - last.endedAt < BACK_SOON_MS);
   return droppedRecently ? 'backSoon' : 'offline';
 }
 
