@@ -2,7 +2,7 @@
 // (stream name, HLS folder, URLs); it is chosen by the operator and never changes.
 import { asc, eq } from 'drizzle-orm';
 import type { Rendition } from '../../core/wire/contracts.ts';
-import { events, rooms } from '../db/schema.ts';
+import { accounts, events, rooms } from '../db/schema.ts';
 import type { EdgeDeps } from '../deps.ts';
 import { HttpError } from '../http_error.ts';
 
@@ -110,6 +110,14 @@ export async function deleteEvent(deps: EdgeDeps, id: string): Promise<void> {
 
 // ---------------------------------------------------------------- rooms
 
+/** A room's owner must be an account; the database would refuse it less politely. */
+async function assertAccountExists(deps: EdgeDeps, accountId: string): Promise<void> {
+  const found = await deps.db.select({ id: accounts.id }).from(accounts).where(
+    eq(accounts.id, accountId),
+  );
+  if (!found.length) throw new HttpError(404, `no account with id '${accountId}' (ownerAccountId)`);
+}
+
 export async function listRooms(
   deps: EdgeDeps,
   filter: { eventId?: string } = {},
@@ -144,6 +152,7 @@ export async function createRoom(
 ): Promise<RoomRecord> {
   if (await findRoom(deps, input.id)) throw new HttpError(409, `room '${input.id}' exists already`);
   if (input.eventId) await getEvent(deps, input.eventId);
+  if (input.ownerAccountId) await assertAccountExists(deps, input.ownerAccountId);
   const now = deps.now();
   const row: RoomRow = {
     id: input.id,
@@ -171,6 +180,7 @@ export async function updateRoom(
 ): Promise<RoomRecord> {
   await getRoom(deps, id);
   if (patch.eventId) await getEvent(deps, patch.eventId);
+  if (patch.ownerAccountId) await assertAccountExists(deps, patch.ownerAccountId);
   await deps.db.update(rooms).set({
     ...(patch.title !== undefined ? { title: patch.title } : {}),
     ...(patch.eventId !== undefined ? { eventId: patch.eventId } : {}),
