@@ -362,7 +362,7 @@ test('registry: heartbeats keep a node up, silence marks it down, ingest picks t
       '/api/v1/node/heartbeat',
       encoderHeartbeat(b, [{ room: 'x3', sessionId: 's3' }]),
     );
-    const ingest = async (room: string) =>
+    const ingest = (room: string) =>
       edge.asNode(collector.id, collector.secret, '/api/v1/node/ingest', {
         v: 1,
         nodeId: 'col-1',
