@@ -43,13 +43,18 @@ export function nodeRoutes(deps: EdgeDeps) {
   app.use('/node/heartbeat', requireNode(deps, ['encoder', 'collector']));
   app.use('/node/ingest', requireNode(deps, ['collector']));
 
-  const route = <B extends z.ZodType, R extends z.ZodType>(
+  /**
+   * One signed POST route: validates the body against its wire shape, checks the body
+   * speaks for the node that signed it, and answers what the service returns.
+   */
+  const signed = <B extends z.ZodType<{ nodeId: string }>, R extends z.ZodType>(
     path: string,
     summary: string,
     body: B,
     response: R,
-  ) =>
-    createRoute({
+    handle: (node: NodeRecord, request: z.infer<B>) => Promise<z.infer<R>>,
+  ) => {
+    const route = createRoute({
       method: 'post',
       path,
       tags: ['nodes (signed)'],
@@ -58,98 +63,66 @@ export function nodeRoutes(deps: EdgeDeps) {
       request: { body: jsonBody(body) },
       responses: responses(response, 200),
     });
+    // The route's typed handler cannot be inferred through the generic; the shapes are
+    // still checked at run time by the route's validator.
+    app.openapi(route, async (c) => {
+      const request = c.req.valid('json' as never) as z.infer<B>;
+      assertSameNode(c.get('node'), request.nodeId);
+      return c.json(await handle(c.get('node'), request) as never, 200);
+    });
+  };
 
-  app.openapi(
-    route(
-      '/node/hooks/publish',
-      'nginx-rtmp on_publish: may this key publish, and as which room?',
-      publishRequestSchema,
-      publishDecisionSchema,
-    ),
-    async (c) => {
-      const body = c.req.valid('json');
-      assertSameNode(c.get('node'), body.nodeId);
-      return c.json(await authorizePublish(deps, c.get('node'), body), 200);
+  signed(
+    '/node/hooks/publish',
+    'nginx-rtmp on_publish: may this key publish, and as which room?',
+    publishRequestSchema,
+    publishDecisionSchema,
+    (node, request) => authorizePublish(deps, node, request),
+  );
+  signed(
+    '/node/hooks/update',
+    'nginx-rtmp on_update (relayed asynchronously): continue or cut off',
+    updateRequestSchema,
+    updateDecisionSchema,
+    (node, request) => handleUpdate(deps, node, request),
+  );
+  signed(
+    '/node/hooks/publish-done',
+    'nginx-rtmp on_publish_done: the publish ended',
+    publishDoneRequestSchema,
+    okSchema,
+    async (node, request) => {
+      await handlePublishDone(deps, node, request);
+      return { ok: true as const };
     },
   );
-  app.openapi(
-    route(
-      '/node/hooks/update',
-      'nginx-rtmp on_update (relayed asynchronously): continue or cut off',
-      updateRequestSchema,
-      updateDecisionSchema,
-    ),
-    async (c) => {
-      const body = c.req.valid('json');
-      assertSameNode(c.get('node'), body.nodeId);
-      return c.json(await handleUpdate(deps, c.get('node'), body), 200);
-    },
+  signed(
+    '/node/hooks/play',
+    'nginx-rtmp on_play: may this RTMP player watch the room?',
+    playRequestSchema,
+    playDecisionSchema,
+    (node, request) => authorizePlay(deps, node, request),
   );
-  app.openapi(
-    route(
-      '/node/hooks/publish-done',
-      'nginx-rtmp on_publish_done: the publish ended',
-      publishDoneRequestSchema,
-      okSchema,
-    ),
-    async (c) => {
-      const body = c.req.valid('json');
-      assertSameNode(c.get('node'), body.nodeId);
-      await handlePublishDone(deps, c.get('node'), body);
-      return c.json({ ok: true as const }, 200);
-    },
+  signed(
+    '/node/register',
+    'A node starts: its URLs and capacity',
+    registerRequestSchema,
+    registerResponseSchema,
+    (node, request) => registerNode(deps, node, request),
   );
-  app.openapi(
-    route(
-      '/node/hooks/play',
-      'nginx-rtmp on_play: may this RTMP player watch the room?',
-      playRequestSchema,
-      playDecisionSchema,
-    ),
-    async (c) => {
-      const body = c.req.valid('json');
-      assertSameNode(c.get('node'), body.nodeId);
-      return c.json(await authorizePlay(deps, c.get('node'), body), 200);
-    },
+  signed(
+    '/node/heartbeat',
+    'A node is alive: load, rooms, viewers, levels',
+    heartbeatSchema,
+    heartbeatResponseSchema,
+    (node, request) => recordHeartbeat(deps, node, request),
   );
-  app.openapi(
-    route(
-      '/node/register',
-      'A node starts: its URLs and capacity',
-      registerRequestSchema,
-      registerResponseSchema,
-    ),
-    async (c) => {
-      const body = c.req.valid('json');
-      assertSameNode(c.get('node'), body.nodeId);
-      return c.json(await registerNode(deps, c.get('node'), body), 200);
-    },
-  );
-  app.openapi(
-    route(
-      '/node/heartbeat',
-      'A node is alive: load, rooms, viewers, levels',
-      heartbeatSchema,
-      heartbeatResponseSchema,
-    ),
-    async (c) => {
-      const body = c.req.valid('json');
-      assertSameNode(c.get('node'), body.nodeId);
-      return c.json(await recordHeartbeat(deps, c.get('node'), body), 200);
-    },
-  );
-  app.openapi(
-    route(
-      '/node/ingest',
-      'A collector asks which encoder to push its room to',
-      ingestRequestSchema,
-      ingestResponseSchema,
-    ),
-    async (c) => {
-      const body = c.req.valid('json');
-      assertSameNode(c.get('node'), body.nodeId);
-      return c.json(await assignIngest(deps, body.room), 200);
-    },
+  signed(
+    '/node/ingest',
+    'A collector asks which encoder to push its room to',
+    ingestRequestSchema,
+    ingestResponseSchema,
+    (_node, request) => assignIngest(deps, request.room),
   );
   return app;
 }
