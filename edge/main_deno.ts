@@ -48,7 +48,8 @@ async function main(): Promise<void> {
     onListen: () => log.info(`edge listening on http://${host}:${port} (Deno)`),
   }, edge.app.fetch);
   const stop = async () => {
-    await server.shutdown();
+    // Open keep-alive connections would hold shutdown() forever; give them a moment.
+    await Promise.race([server.shutdown(), new Promise((resolve) => setTimeout(resolve, 2000))]);
     await edge.close();
     Deno.exit(0);
   };

