@@ -8,7 +8,7 @@
 // block) and `modules` are `load_module` paths (e.g. /usr/lib/nginx/modules/
 // ngx_rtmp_module.so). `{{port}}`, `{{prefix}}` and `{{<name>}}` for every name in `ports`
 // are replaced in all of them; every port is waited for before `startNginx` resolves.
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -106,12 +106,6 @@ export async function startNginx(http: string, options: NginxOptions = {}): Prom
   for (const name of options.ports ?? []) ports[name] = await freePort();
   const values = { ...ports, port: ports.http!, prefix };
 
-  let removed = false;
-  const removePrefix = async () => {
-    if (removed) return;
-    removed = true;
-    await rm(prefix, { recursive: true, force: true });
-  };
   const errorLog = () => readFile(join(prefix, 'logs/error.log'), 'utf8').catch(() => '');
   const accessLog = () => readFile(join(prefix, 'logs/access.log'), 'utf8').catch(() => '');
 
@@ -139,49 +133,16 @@ export async function startNginx(http: string, options: NginxOptions = {}): Prom
       // Errors before the config is read go here too, not to the packaged default.
       '-e',
       join(prefix, 'logs/error.log'),
-    ], { cwd: prefix });
+    ], { cwd: prefix, removeOnStop: prefix });
   } catch (error) {
-    await removePrefix();
+    await rm(prefix, { recursive: true, force: true });
     throw error;
   }
 
-  // If the test process dies without running its finally blocks, take nginx with it
-  // (TERM: the master, if any, ends its worker).
-  const onExit = () => {
-    server.child.kill('SIGTERM');
-    rmSync(prefix, { recursive: true, force: true });
-  };
-  process.once('exit', onExit);
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.removeListener('exit', onExit);
-    await server.stop();
-    await removePrefix();
-  };
-  try {
-    const exited = new Promise<never>((_, reject) => {
-      server.child.once('error', reject);
-      server.child.once('exit', async (code, signal) => {
-        reject(
-          new Error(
-            `nginx exited (code ${code}, signal ${signal}) before listening:\n${server.output()}\n${await errorLog()}`,
-          ),
-        );
-      });
-    });
-    // `exited` only ever rejects; the race ends on whichever happens first.
-    exited.catch(() => {});
-    await Promise.race([
-      Promise.all(Object.values(ports).map((port) => waitForPort(port, '127.0.0.1', timeoutMs))),
-      exited,
-    ]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  await server.whenReady(
+    Promise.all(Object.values(ports).map((port) => waitForPort(port, '127.0.0.1', timeoutMs))),
+    errorLog,
+  );
   return {
     port: ports.http!,
     ports,
@@ -190,6 +151,6 @@ export async function startNginx(http: string, options: NginxOptions = {}): Prom
     output: server.output,
     errorLog,
     accessLog,
-    stop,
+    stop: () => server.stop(),
   };
 }

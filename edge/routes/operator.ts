@@ -41,11 +41,10 @@ import {
   SECURITY,
 } from './route.ts';
 import * as s from './schemas.ts';
+import { toIso } from '../iso_time.ts';
 
 const STAFF = ['admin', 'operator'] as const;
 const KEY_MANAGERS = ['admin', 'operator', 'owner'] as const;
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function operatorRoutes(deps: EdgeDeps) {
   const app = newRouter();
@@ -77,7 +76,7 @@ export function operatorRoutes(deps: EdgeDeps) {
       const result = await login(deps, email, password);
       return c.json({
         token: result.token,
-        expiresAt: iso(result.expiresAt),
+        expiresAt: toIso(result.expiresAt),
         account: result.account,
       }, 200);
     },
@@ -130,7 +129,7 @@ export function operatorRoutes(deps: EdgeDeps) {
         c.req.valid('json').label,
         null,
       );
-      return c.json({ token, expiresAt: iso(expiresAt) }, 201);
+      return c.json({ token, expiresAt: toIso(expiresAt) }, 201);
     },
   );
 

@@ -5,6 +5,7 @@ import type { Rendition } from '../../core/wire/contracts.ts';
 import { accounts, events, rooms } from '../db/schema.ts';
 import type { EdgeDeps } from '../deps.ts';
 import { HttpError } from '../http_error.ts';
+import { fromIso, toIso } from '../iso_time.ts';
 
 export type EventState = (typeof events.$inferSelect)['state'];
 
@@ -28,16 +29,13 @@ export interface RoomRecord {
 type EventRow = typeof events.$inferSelect;
 type RoomRow = typeof rooms.$inferSelect;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const ms = (text: string | null | undefined) => (text ? Date.parse(text) : null);
-
 function toEvent(row: EventRow): EventRecord {
   return {
     id: row.id,
     title: row.title,
     state: row.state,
-    startsAt: iso(row.startsAt),
-    endsAt: iso(row.endsAt),
+    startsAt: toIso(row.startsAt),
+    endsAt: toIso(row.endsAt),
   };
 }
 
@@ -78,8 +76,8 @@ export async function createEvent(
     id: input.id,
     title: input.title,
     state: 'scheduled',
-    startsAt: ms(input.startsAt),
-    endsAt: ms(input.endsAt),
+    startsAt: fromIso(input.startsAt),
+    endsAt: fromIso(input.endsAt),
     createdAt: now,
     updatedAt: now,
   };
@@ -96,8 +94,8 @@ export async function updateEvent(
   await deps.db.update(events).set({
     ...(patch.title !== undefined ? { title: patch.title } : {}),
     ...(patch.state !== undefined ? { state: patch.state } : {}),
-    ...(patch.startsAt !== undefined ? { startsAt: ms(patch.startsAt) } : {}),
-    ...(patch.endsAt !== undefined ? { endsAt: ms(patch.endsAt) } : {}),
+    ...(patch.startsAt !== undefined ? { startsAt: fromIso(patch.startsAt) } : {}),
+    ...(patch.endsAt !== undefined ? { endsAt: fromIso(patch.endsAt) } : {}),
     updatedAt: deps.now(),
   }).where(eq(events.id, id));
   return getEvent(deps, id);

@@ -6,6 +6,7 @@ import { publishSessions, rooms, streamKeys } from '../db/schema.ts';
 import type { EdgeDeps } from '../deps.ts';
 import { hashToken, newId, newStreamKey, streamKeyHint } from '../auth/secrets.ts';
 import { getRoom, type RoomRecord, toRoom } from './rooms.ts';
+import { toIso } from '../iso_time.ts';
 
 export interface StreamKeyInfo {
   id: string;
@@ -17,7 +18,6 @@ export interface StreamKeyInfo {
 }
 
 type KeyRow = typeof streamKeys.$inferSelect;
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function toInfo(row: KeyRow): StreamKeyInfo {
   return {
@@ -25,8 +25,8 @@ function toInfo(row: KeyRow): StreamKeyInfo {
     roomId: row.roomId,
     hint: row.hint,
     createdAt: new Date(row.createdAt).toISOString(),
-    revokedAt: iso(row.revokedAt),
-    lastUsedAt: iso(row.lastUsedAt),
+    revokedAt: toIso(row.revokedAt),
+    lastUsedAt: toIso(row.lastUsedAt),
   };
 }
 
