@@ -306,6 +306,10 @@ const encoder = z.strictObject({
   ),
   rtmp: listen('127.0.0.1', 1935, 'the RTMP ingest of nginx'),
   http: listen('127.0.0.1', 8088, 'the HLS server of nginx'),
+  playerOrigin: text().min(1, { error: 'must not be empty' }).default('*').describe(
+    "Origin allowed to fetch HLS from the browser (CORS), e.g. https://watch.example.org; '*' " +
+      'lets embeds on any site play (playback tokens still guard every request).',
+  ),
   agentPort: port().default(8089).describe(
     'Loopback-only port of the agent that receives the nginx-rtmp hooks (1-65535).',
   ),

@@ -185,6 +185,11 @@ export const encoderHeartbeatSchema = z.object({
   /** CPU busy share over the last interval, 0..1 of all cores. */
   cpuLoad: z.number().min(0).max(1),
   rooms: z.array(encoderRoomStatusSchema).max(1000),
+  /**
+   * Rooms with no publisher whose playlists the node still keeps open (no ENDLIST), so
+   * viewers stay attached through a reconnect; the edge says when their event is over.
+   */
+  idleRooms: z.array(roomIdSchema).max(1000).default([]),
   errors: z.array(z.string().max(500)).max(20),
 }).strict().meta({ id: 'EncoderHeartbeat' });
 export type EncoderHeartbeat = z.infer<typeof encoderHeartbeatSchema>;
@@ -228,6 +233,11 @@ export const heartbeatResponseSchema = z.object({
   v: version,
   /** Sessions the node must drop (cut off by an operator, key revoked). */
   cutOff: z.array(sessionRefSchema),
+  /**
+   * Rooms (of those the node reported) whose event is over or that no longer exist: the
+   * node ends their playlists (`#EXT-X-ENDLIST`) and may delete them later.
+   */
+  endedRooms: z.array(roomIdSchema).default([]),
 }).strict().meta({ id: 'HeartbeatResponse' });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 

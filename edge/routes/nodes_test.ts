@@ -436,6 +436,28 @@ test('heartbeat answers which sessions the node must drop', async () => {
   }
 });
 
+test('heartbeat names the reported rooms whose event is over, so the node can end their playlists', async () => {
+  const edge = await createTestEdge();
+  try {
+    const encoder = await addNode(edge, 'enc-1', 'encoder');
+    await registerEncoder(edge, encoder);
+    await edge.asOperator('POST', '/api/v1/events', { id: 'conf', title: 'Conf' });
+    await edge.asOperator('POST', '/api/v1/rooms', { id: 'hall', eventId: 'conf' });
+    await edge.asOperator('POST', '/api/v1/rooms', { id: 'loose' });
+    const beat = async () =>
+      (await (await edge.asNode(encoder.id, encoder.secret, '/api/v1/node/heartbeat', {
+        ...encoderHeartbeat(encoder, []),
+        idleRooms: ['hall', 'loose', 'gone'],
+      })).json()).endedRooms;
+    // A room that no longer exists is over; one whose event still runs is not.
+    assert.deepEqual(await beat(), ['gone']);
+    await edge.asOperator('PATCH', '/api/v1/events/conf', { state: 'ended' });
+    assert.deepEqual(await beat(), ['hall', 'gone']);
+  } finally {
+    await edge.close();
+  }
+});
+
 test('collector heartbeat with levels and a preview is accepted; a malformed one names the field', async () => {
   const edge = await createTestEdge();
   try {

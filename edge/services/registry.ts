@@ -1,7 +1,7 @@
 // The node registry: operators add encoder and collector nodes (and get each node's secret
 // once); nodes register and heartbeat; a node whose heartbeats stop is down and gets no
 // new rooms; a collector asks where to push and gets the least-loaded healthy encoder.
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type {
   EncoderHeartbeat,
   Heartbeat,
@@ -13,7 +13,7 @@ import type {
   SessionRef,
 } from '../../core/wire/contracts.ts';
 import { WIRE_VERSION } from '../../core/wire/contracts.ts';
-import { nodes, publishSessions } from '../db/schema.ts';
+import { events, nodes, publishSessions, rooms } from '../db/schema.ts';
 import type { EdgeDeps } from '../deps.ts';
 import { HttpError } from '../http_error.ts';
 import { deriveNodeSecret } from '../auth/secrets.ts';
@@ -193,7 +193,7 @@ export async function recordHeartbeat(
       JSON.stringify({ ...heartbeat, at: deps.now() }),
       { ttlMs },
     );
-    return { v: WIRE_VERSION, cutOff: [] };
+    return { v: WIRE_VERSION, cutOff: [], endedRooms: [] };
   }
   const viewers = heartbeat.rooms.reduce((sum, room) => sum + room.viewers, 0);
   const summary: AliveSummary = {
@@ -212,7 +212,24 @@ export async function recordHeartbeat(
       { ttlMs },
     );
   }
-  return { v: WIRE_VERSION, cutOff: await sessionsToCut(deps, node.id, heartbeat) };
+  return {
+    v: WIRE_VERSION,
+    cutOff: await sessionsToCut(deps, node.id, heartbeat),
+    endedRooms: await endedRooms(deps, [
+      ...heartbeat.rooms.map((room) => room.room),
+      ...heartbeat.idleRooms,
+    ]),
+  };
+}
+
+/** Of the rooms a node reports, those whose event is over or which no longer exist. */
+async function endedRooms(deps: EdgeDeps, roomIds: string[]): Promise<string[]> {
+  const unique = [...new Set(roomIds)];
+  if (!unique.length) return [];
+  const rows = await deps.db.select({ id: rooms.id, eventState: events.state }).from(rooms)
+    .leftJoin(events, eq(rooms.eventId, events.id)).where(inArray(rooms.id, unique));
+  const known = new Map(rows.map((row) => [row.id, row.eventState]));
+  return unique.filter((id) => !known.has(id) || known.get(id) === 'ended');
 }
 
 /** Sessions the node still carries that the edge has ended (taken over, cut off, key revoked). */
