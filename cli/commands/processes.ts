@@ -1,5 +1,5 @@
 // Commands that run a roomcast process or work on this machine's own config and data:
-// edge, redis-bridge, demo, config check, admin bootstrap.
+// edge, redis-bridge, encoder, demo, config check, admin bootstrap.
 import process from 'node:process';
 import { createLogger, type Logger } from '../../core/log.ts';
 import type { RoomcastConfig } from '../../core/config/schema.ts';
@@ -8,6 +8,7 @@ import { runEdgeOnNode } from '../../edge/main_node.ts';
 import { nodeFiles } from '../../edge/main_node.ts';
 import { startEdge } from '../../edge/start.ts';
 import { runRedisBridge } from '../../edge/redis_bridge/main.ts';
+import { runEncoder } from '../../appliance/encoder/main.ts';
 import { CliError, type Command } from '../command.ts';
 import { createEdgeClient } from '../edge_client.ts';
 import { readSecret } from '../secret_input.ts';
@@ -88,6 +89,28 @@ export const processCommands: Command[] = [
       const signal = await untilSignal();
       log.info(`${signal}: stopping`);
       await bridge.close();
+    },
+  },
+  {
+    name: 'encoder',
+    summary:
+      'Run a cloud encoder node: nginx-rtmp ingest, hook relay to the edge, HLS ladder per room.',
+    details:
+      'Uses the encoder section of the config; encoder.nodeSecret (ROOMCAST_ENCODER_NODE_SECRET) ' +
+      'comes from `roomcast node add NAME --kind encoder`. nginx and ffmpeg are started and ' +
+      'supervised by this process; nothing needs editing by hand.',
+    async run(ctx) {
+      const config = await ctx.config();
+      const log = processLogger(config, 'encoder');
+      let agent;
+      try {
+        agent = await runEncoder(config.encoder, log);
+      } catch (error) {
+        throw new CliError((error as Error).message, 2);
+      }
+      const signal = await untilSignal();
+      log.info(`${signal}: stopping`);
+      await agent.stop();
     },
   },
   {

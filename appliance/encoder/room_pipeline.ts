@@ -1,0 +1,366 @@
+// One live room on this node: one ffmpeg that decodes the ingest once and writes every
+// rendition (the argv comes from ffmpeg/argv.ts), and the public playlists built from
+// ffmpeg's private ones (hls/). ffmpeg is crash-only: if it exits or stalls (no new
+// segment for 3 target durations) it is started again within 2 s as a new "run", and the
+// public playlists continue across the seam (sequence numbers go on, a discontinuity marks
+// it, never an ENDLIST until the edge says the room's event is over).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Logger } from '../../core/log.ts';
+import type { Rendition } from '../../core/wire/contracts.ts';
+import { buildLadderArgv, initSegmentName, privatePlaylistPath } from './ffmpeg/argv.ts';
+import type { VideoBackend } from './ffmpeg/backend.ts';
+import { planLadder, type PlannedRendition, type SourceInfo } from './ffmpeg/ladder_plan.ts';
+import { createProgressParser } from './ffmpeg/progress.ts';
+import { createStderrReader } from './ffmpeg/stderr_messages.ts';
+import { codecsFromInitSegment, renderMasterPlaylist } from './hls/master_playlist.ts';
+import { createRenditionPlaylist, type RenditionPlaylist } from './hls/media_playlist.ts';
+import { parseMediaPlaylist } from './hls/playlist_parse.ts';
+import { writeFileAtomic } from './hls/playlist_files.ts';
+import { sweepRoomDir } from './hls/janitor.ts';
+import { probeSource, sourceFromMeta, type SourceMeta } from './source.ts';
+
+export type PipelineState = 'live' | 'idle' | 'ended';
+
+export interface RoomPipelineOptions {
+  room: string;
+  hlsRoot: string;
+  /** Where ffmpeg reads the room: nginx's RTMP on loopback, by room id (never a key). */
+  inputUrl: string;
+  segmentSeconds: number;
+  windowSegments: number;
+  backend: VideoBackend;
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  log: Logger;
+  /** The publisher's stream metadata from nginx, or null while it has not arrived. */
+  sourceOf(clientId: string): Promise<SourceMeta | null>;
+}
+
+export interface RoomPipeline {
+  /** A (new) publisher of the room: start its ladder, replacing a running one. */
+  publisherStarted(publisher: { clientId: string; ladder: Rendition[] }): void;
+  /** The publisher left: ffmpeg stops, the playlists stay open for a reconnect. */
+  publisherGone(): void;
+  /** The event is over: the playlists get their ENDLIST. */
+  end(): Promise<void>;
+  state(): PipelineState;
+  renditionStatus(): { name: string; speed: number | null }[];
+  recentErrors(): string[];
+  /** pid of the running ffmpeg, or null (for tests and the watchdog). */
+  ffmpegPid(): number | null;
+  /** Removes files no playlist refers to any more (old runs' leftovers); returns them. */
+  sweep(): Promise<string[]>;
+  /** Agent shutdown: stop ffmpeg, keep every file. */
+  close(): Promise<void>;
+}
+
+/** How often ffmpeg's private playlists are read: well under a segment. */
+const POLL_MS = 250;
+/** Segments kept on disk past the playlist window, for players a little behind. */
+const EXTRA_SEGMENTS = 4;
+/** How long to wait for the publisher's metadata in nginx before asking ffprobe. */
+const SOURCE_WAIT_MS = 3000;
+/** ffmpeg gets this long to finish its last segment after its input ended. */
+const DRAIN_MS = 2000;
+/** Files younger than this are never swept: ffmpeg may be about to list them. */
+const SWEEP_AFTER_MS = 60_000;
+/** Restart delays after ffmpeg runs that died young: quick first, capped at 2 s. */
+const RESTART_DELAYS_MS = [100, 500, 1000, 2000];
+
+interface Run {
+  runId: string;
+  plan: PlannedRendition[];
+  source: SourceInfo;
+  child: ChildProcess;
+  exited: Promise<void>;
+  startedAt: number;
+  /** Renditions that wrote at least one segment in this run. */
+  started: Set<string>;
+}
+
+export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
+  const { room, log, segmentSeconds } = options;
+  const roomDir = join(options.hlsRoot, room);
+  const playlists = new Map<string, RenditionPlaylist>();
+  const errors: string[] = [];
+  let state: PipelineState = 'idle';
+  let publisher: { clientId: string; ladder: Rendition[] } | null = null;
+  let run: Run | null = null;
+  let loop: Promise<void> | null = null;
+  let speed: number | null = null;
+  let masterKey = '';
+  let quickFailures = 0;
+  let wake: (() => void) | null = null;
+
+  const noteError = (message: string) => {
+    errors.push(message);
+    errors.splice(0, errors.length - 10);
+  };
+
+  const playlistOf = async (name: string): Promise<RenditionPlaylist> => {
+    let playlist = playlists.get(name);
+    if (!playlist) {
+      playlist = createRenditionPlaylist({
+        targetDuration: segmentSeconds,
+        windowSegments: options.windowSegments,
+        keepExtraSegments: EXTRA_SEGMENTS,
+      });
+      // A node restarted mid-event continues the public playlist it left on disk.
+      const previous = await readFile(join(roomDir, name, 'index.m3u8'), 'utf8').catch(() => null);
+      if (previous) playlist.restore(previous);
+      playlists.set(name, playlist);
+    }
+    return playlist;
+  };
+
+  /** Reads every rendition's private playlist; publishes what is new. True if anything was. */
+  const collect = async (current: Run): Promise<boolean> => {
+    let progressed = false;
+    for (const rendition of current.plan) {
+      const dir = join(roomDir, rendition.name);
+      const text = await readFile(
+        privatePlaylistPath(roomDir, rendition.name, current.runId),
+        'utf8',
+      )
+        .catch(() => null);
+      if (!text) continue;
+      const playlist = await playlistOf(rendition.name);
+      const sizes = new Map<string, number>();
+      const parsed = parseMediaPlaylist(text);
+      for (const segment of parsed.segments) {
+        const size = await stat(join(dir, segment.uri)).then((s) => s.size).catch(() => 0);
+        sizes.set(segment.uri, size);
+      }
+      const added = playlist.ingest(current.runId, parsed, (uri) => sizes.get(uri) ?? 0);
+      if (!added.length) continue;
+      progressed = true;
+      current.started.add(rendition.name);
+      await writeFileAtomic(join(dir, 'index.m3u8'), playlist.render());
+      for (const file of playlist.expired()) {
+        await rm(join(dir, basename(file)), { force: true });
+      }
+    }
+    if (progressed) await writeMaster(current);
+    return progressed;
+  };
+
+  /** The master playlist, once every rendition of the run has a segment (and on changes). */
+  const writeMaster = async (current: Run) => {
+    if (current.started.size < current.plan.length) return;
+    const variants = [];
+    for (const rendition of current.plan) {
+      const init = await readFile(join(roomDir, rendition.name, initSegmentName(current.runId)))
+        .catch(() => null);
+      const codecs = init ? codecsFromInitSegment(new Uint8Array(init)) : [];
+      const peak = playlists.get(rendition.name)?.peakBitsPerSecond() ?? 0;
+      variants.push({
+        name: rendition.name,
+        uri: `${rendition.name}/index.m3u8`,
+        bandwidth: Math.ceil(Math.max(nominalBitsPerSecond(rendition), peak)),
+        ...(rendition.kind === 'audio' ? {} : {
+          width: rendition.width,
+          height: rendition.height,
+          frameRate: rendition.fps,
+        }),
+        codecs,
+      });
+    }
+    const text = renderMasterPlaylist(variants);
+    if (text === masterKey) return;
+    masterKey = text;
+    await writeFileAtomic(join(roomDir, 'master.m3u8'), text);
+  };
+
+  const findSource = async (clientId: string): Promise<SourceInfo> => {
+    const deadline = Date.now() + SOURCE_WAIT_MS;
+    while (Date.now() < deadline) {
+      const meta = await options.sourceOf(clientId).catch(() => null);
+      const source = meta ? sourceFromMeta(meta) : null;
+      if (source) return source;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Some publishers send no onMetaData; ffprobe reads the stream itself.
+    return await probeSource(options.inputUrl, options.ffprobePath);
+  };
+
+  const startRun = async (current: { clientId: string; ladder: Rendition[] }): Promise<Run> => {
+    const source = await findSource(current.clientId);
+    const plan = planLadder(current.ladder, source);
+    const runId = `r${Date.now()}`;
+    for (const rendition of plan) await mkdir(join(roomDir, rendition.name), { recursive: true });
+    const argv = buildLadderArgv({
+      inputUrl: options.inputUrl,
+      renditions: plan,
+      segmentSeconds,
+      roomDir,
+      runId,
+    }, options.backend);
+    const child = spawn(options.ffmpegPath ?? 'ffmpeg', argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const progress = createProgressParser((block) => {
+      if (block.speed !== null) speed = block.speed;
+    });
+    child.stdout!.on('data', (chunk: Buffer) => progress.push(chunk.toString()));
+    const stderr = createStderrReader((message) => {
+      const text = `ffmpeg: ${message.message}`;
+      noteError(text);
+      if (message.severity === 'info') log.info(text);
+      else log.warn(text, { severity: message.severity });
+    });
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+    child.stderr!.once('end', () => stderr.end());
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', (error) => {
+        noteError(`ffmpeg could not start: ${error.message}`);
+        resolve();
+      });
+    });
+    log.info('ladder started', {
+      run: runId,
+      source: `${source.width}x${source.height}@${source.fps}`,
+      renditions: plan.map((r) => r.name).join(','),
+    });
+    return { runId, plan, source, child, exited, startedAt: Date.now(), started: new Set() };
+  };
+
+  /** Watches one run until ffmpeg exits; kills it when it stalls. */
+  const superviseRun = async (current: Run) => {
+    let lastProgressAt = Date.now();
+    let exited = false;
+    void current.exited.then(() => (exited = true));
+    const stallMs = 3 * segmentSeconds * 1000;
+    while (!exited) {
+      await Promise.race([current.exited, new Promise((r) => setTimeout(r, POLL_MS))]);
+      if (
+        await collect(current).catch((error) => {
+          log.warn('could not publish new segments', { reason: (error as Error).message });
+          return false;
+        })
+      ) {
+        lastProgressAt = Date.now();
+      }
+      if (!exited && Date.now() - lastProgressAt > stallMs) {
+        const message = `ffmpeg stalled (no new segment for ${stallMs / 1000} s); restarting it`;
+        noteError(message);
+        log.warn(message, { run: current.runId });
+        current.child.kill('SIGKILL');
+        await current.exited;
+      }
+    }
+    // ffmpeg's last segment is written as it exits.
+    await collect(current).catch(() => false);
+    return current.started.size > 0;
+  };
+
+  const runLoop = async () => {
+    while (state === 'live' && publisher) {
+      const current = publisher;
+      try {
+        run = await startRun(current);
+      } catch (error) {
+        noteError(`ladder could not start: ${(error as Error).message}`);
+        log.error('ladder could not start', { reason: (error as Error).message });
+        run = null;
+      }
+      const producedSegments = run ? await superviseRun(run) : false;
+      const code = run?.child.exitCode;
+      run = null;
+      speed = null;
+      if (state !== 'live') break;
+      if (publisher !== current) {
+        quickFailures = 0; // a takeover: the new publisher's ladder starts at once
+        continue;
+      }
+      quickFailures = producedSegments ? 0 : quickFailures + 1;
+      const delay = RESTART_DELAYS_MS[Math.min(quickFailures, RESTART_DELAYS_MS.length - 1)]!;
+      log.warn('ffmpeg exited; restarting the ladder', { code: code ?? null, inMs: delay });
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, delay);
+      });
+      wake = null;
+    }
+  };
+
+  const killRun = async (gracefulMs: number) => {
+    const current = run;
+    if (!current) return;
+    if (gracefulMs > 0) {
+      const timer = setTimeout(() => current.child.kill('SIGKILL'), gracefulMs);
+      await current.exited;
+      clearTimeout(timer);
+    } else {
+      current.child.kill('SIGKILL');
+      await current.exited;
+    }
+  };
+
+  return {
+    publisherStarted(next) {
+      publisher = next;
+      state = 'live';
+      if (run) void killRun(0); // the old publisher's stream is gone; read the new one
+      wake?.();
+      loop ??= runLoop().finally(() => (loop = null));
+    },
+    publisherGone() {
+      if (state !== 'live') return;
+      state = 'idle';
+      publisher = null;
+      wake?.();
+      // ffmpeg sees the end of its input and writes its last segment; then it must go.
+      void killRun(DRAIN_MS);
+    },
+    async end() {
+      state = 'ended';
+      publisher = null;
+      await killRun(0);
+      await loop;
+      for (const [name, playlist] of playlists) {
+        playlist.end();
+        await writeFileAtomic(join(roomDir, name, 'index.m3u8'), playlist.render());
+      }
+    },
+    state: () => state,
+    renditionStatus: () => (run?.plan ?? []).map((rendition) => ({ name: rendition.name, speed })),
+    recentErrors: () => errors.slice(-10),
+    ffmpegPid: () => run?.child.pid ?? null,
+    sweep() {
+      const keep = new Map<string, Set<string>>();
+      for (const [name, playlist] of playlists) keep.set(name, playlist.referencedFiles());
+      if (run) {
+        for (const rendition of run.plan) {
+          const files = keep.get(rendition.name) ?? new Set<string>();
+          files.add(`${run.runId}.m3u8`);
+          files.add(initSegmentName(run.runId));
+          keep.set(rendition.name, files);
+        }
+      }
+      return sweepRoomDir(roomDir, { keep, olderThanMs: SWEEP_AFTER_MS });
+    },
+    async close() {
+      const previous = state;
+      state = previous === 'ended' ? 'ended' : 'idle';
+      publisher = null;
+      wake?.();
+      await killRun(0);
+      await loop;
+    },
+  };
+}
+
+/** What a rendition is configured to use, in bits per second, with encoder headroom. */
+function nominalBitsPerSecond(rendition: PlannedRendition): number {
+  switch (rendition.kind) {
+    case 'video':
+      return (rendition.videoKbps * 1.1 + (rendition.audioKbps ?? 0)) * 1000;
+    case 'audio':
+      return rendition.audioKbps * 1000;
+    case 'copy':
+      return 0; // known only from its segments
+  }
+}

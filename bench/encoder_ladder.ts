@@ -1,0 +1,155 @@
+// One-decode ladder vs one ffmpeg per rendition, on the same input, in the same run.
+// The ladder argv is the agent's own (appliance/encoder/ffmpeg/argv.ts); the baseline runs
+// the same builder once per rendition, all at once, as a node without the split would.
+// CPU seconds come from ffmpeg's own `-benchmark` line (user + system of that process);
+// speed is media seconds per wall second, unpaced, so it shows the headroom.
+//
+//   node --import tsx bench/encoder_ladder.ts [--seconds 20] [--height 1080] [--rounds 2] [--write]
+//
+// `--write` records the result in docs/benchmarks.md (its "Encoder ladder" section).
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { DEFAULT_LADDER } from '../core/wire/ladder.ts';
+import { buildLadderArgv } from '../appliance/encoder/ffmpeg/argv.ts';
+import { softwareBackend } from '../appliance/encoder/ffmpeg/backends/software.ts';
+import { planLadder, type PlannedRendition } from '../appliance/encoder/ffmpeg/ladder_plan.ts';
+import { writeSection } from './report.ts';
+
+const run = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    height: { type: 'string', default: '1080' },
+    rounds: { type: 'string', default: '2' },
+    write: { type: 'boolean', default: false },
+  },
+});
+const seconds = Number(values.seconds);
+const height = Number(values.height);
+const width = Math.round(height * 16 / 9 / 2) * 2;
+const rounds = Number(values.rounds);
+
+interface Measure {
+  cpuSeconds: number;
+  wallSeconds: number;
+}
+
+/** Runs one ffmpeg with `-benchmark`; its last line says `bench: utime=…s stime=…s rtime=…s`. */
+function ffmpegWithBenchmark(argv: string[]): Promise<Measure> {
+  return new Promise((resolve, reject) => {
+    // The ladder argv logs warnings only; the bench line is printed at info level.
+    const level = argv.indexOf('-loglevel');
+    const args = level < 0 ? argv : [...argv.slice(0, level), ...argv.slice(level + 2)];
+    const child = spawn('ffmpeg', ['-benchmark', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk).slice(-8000)));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const match = /bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(stderr);
+      if (code !== 0 || !match) return reject(new Error(`ffmpeg failed (${code}):\n${stderr}`));
+      resolve({ cpuSeconds: Number(match[1]) + Number(match[2]), wallSeconds: Number(match[3]) });
+    });
+  });
+}
+
+async function ladder(input: string, dir: string, renditions: PlannedRendition[], runId: string) {
+  for (const r of renditions) await mkdir(join(dir, r.name), { recursive: true });
+  return buildLadderArgv(
+    { inputUrl: input, renditions, segmentSeconds: 2, roomDir: dir, runId },
+    softwareBackend,
+  );
+}
+
+async function main() {
+  const dir = await mkdtemp(join(tmpdir(), 'roomcast-bench-ladder-'));
+  try {
+    const input = join(dir, 'input.flv');
+    // The collector's kind of ingest: H.264 with a 2 s GOP and AAC, in FLV.
+    await run('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}:rate=30`,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'superfast',
+      '-b:v',
+      '4000k',
+      '-g',
+      '60',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-f',
+      'flv',
+      input,
+    ]);
+    const plan = planLadder(DEFAULT_LADDER, { width, height, fps: 30, hasAudio: true });
+    const oneDecode: Measure[] = [];
+    const perRendition: Measure[] = [];
+    for (let round = 0; round < rounds; round++) {
+      // Alternate which goes first, so neither always meets a warmer or busier machine.
+      const order = round % 2 === 0 ? ['one', 'per'] : ['per', 'one'];
+      for (const which of order) {
+        const out = join(dir, `${which}-${round}`);
+        if (which === 'one') {
+          oneDecode.push(await ffmpegWithBenchmark(await ladder(input, out, plan, `r${round}`)));
+        } else {
+          const runs = await Promise.all(
+            plan.map(async (r) =>
+              ffmpegWithBenchmark(await ladder(input, join(out, r.name), [r], `r${round}`))
+            ),
+          );
+          perRendition.push({
+            cpuSeconds: runs.reduce((sum, m) => sum + m.cpuSeconds, 0),
+            wallSeconds: Math.max(...runs.map((m) => m.wallSeconds)),
+          });
+        }
+        await rm(out, { recursive: true, force: true });
+      }
+    }
+    const mean = (list: Measure[], key: keyof Measure) =>
+      list.reduce((sum, m) => sum + m[key], 0) / list.length;
+    const one = { cpu: mean(oneDecode, 'cpuSeconds'), wall: mean(oneDecode, 'wallSeconds') };
+    const per = { cpu: mean(perRendition, 'cpuSeconds'), wall: mean(perRendition, 'wallSeconds') };
+    const rungs = plan.map((r) => r.name).join(', ');
+    const lines = [
+      `Input: ${seconds} s of ${width}x${height}p30 testsrc2 + sine (H.264 superfast, 2 s GOP, AAC, FLV).`,
+      `Ladder: ${rungs} (x264 veryfast), CMAF HLS 2 s. ${rounds} rounds each, alternating order,`,
+      `on ${cpus().length} cores (${cpus()[0]?.model.trim()}), measured ${
+        new Date().toISOString().slice(0, 10)
+      }.`,
+      '',
+      '| | CPU seconds | cores per live room | speed (media s / wall s) |',
+      '| --- | --- | --- | --- |',
+      `| one ffmpeg, decode once, split (baseline) | ${one.cpu.toFixed(1)} | ${
+        (one.cpu / seconds).toFixed(2)
+      } | ${(seconds / one.wall).toFixed(2)}x |`,
+      `| one ffmpeg per rendition, all at once | ${per.cpu.toFixed(1)} | ${
+        (per.cpu / seconds).toFixed(2)
+      } | ${(seconds / per.wall).toFixed(2)}x |`,
+      '',
+      `One ffmpeg per rendition uses **${(per.cpu / one.cpu).toFixed(2)}×** the CPU of the ` +
+      `one-decode ladder and runs at ${(one.wall / per.wall).toFixed(2)}× its speed.`,
+    ];
+    console.log(lines.join('\n'));
+    if (values.write) await writeSection('Encoder ladder', lines.join('\n'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,535 @@
+// The encoder node for real, on loopback: a `roomcast edge` process, a `roomcast encoder`
+// process (which runs nginx-rtmp and one ffmpeg ladder per room), and plain ffmpeg test
+// publishers (testsrc2 + sine, 720p30) standing in for a venue's encoder. The tests run in
+// order on one live room, as an event would: the ladder comes up, bad keys are refused, a
+// frozen publisher is taken over, ffmpeg is killed three times, the edge goes away for a
+// minute, playback tokens are checked, and the stream key is found nowhere it must not be.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
+import { freePort, waitForPort } from '../core/testing/net.ts';
+import { type RunningProcess, startProcess } from '../core/testing/process.ts';
+import {
+  playbackSecretFor,
+  playbackTokenQuery,
+  signPlaybackToken,
+} from '../core/wire/playback_token.ts';
+import { readStreams } from '../appliance/encoder/nginx/control.ts';
+
+const run = promisify(execFile);
+const ROOT = new URL('..', import.meta.url).pathname;
+const ROOMCAST = join(ROOT, 'bin/roomcast.js');
+const ROOM = 'hall';
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let ports: { edge: number; rtmp: number; http: number; agent: number };
+let edge: RunningProcess;
+let encoder: RunningProcess;
+let nodeSecret: string;
+let hallKey: string;
+const publishers: RunningProcess[] = [];
+/** Every stream key the tests used: none may show up on disk, in logs or in argv. */
+const keys: string[] = [];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(200);
+  }
+  throw new Error(
+    `timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}\n` +
+      `--- encoder output ---\n${encoder?.output().slice(-4000)}`,
+  );
+}
+
+async function api(method: string, path: string, body?: unknown): Promise<Response> {
+  const token = (await readFile(join(dir, 'data/edge/admin-token'), 'utf8')).trim();
+  return fetch(`http://127.0.0.1:${ports.edge}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+async function apiJson(method: string, path: string, body?: unknown) {
+  const response = await api(method, path, body);
+  const json = await response.json();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+function startEdgeProcess(): RunningProcess {
+  return startProcess(process.execPath, [ROOMCAST, 'edge'], { cwd: dir, env });
+}
+
+/** A venue encoder stand-in: 720p30 test pattern and tone, paced to real time. */
+function startPublisher(key: string): RunningProcess {
+  const publisher = startProcess('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1280x720:rate=30',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-g',
+    '60',
+    '-pix_fmt',
+    'yuv420p',
+    '-b:v',
+    '2500k',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-f',
+    'flv',
+    `rtmp://127.0.0.1:${ports.rtmp}/live/${key}`,
+  ]);
+  publishers.push(publisher);
+  return publisher;
+}
+
+const exitOf = (p: RunningProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) resolve(p.child.exitCode);
+    else p.child.once('exit', (code) => resolve(code));
+  });
+
+async function grant(room = ROOM): Promise<{ url: string; tokenQuery: string }> {
+  return await apiJson('POST', `/public/rooms/${room}/playback`, {});
+}
+
+async function fetchText(path: string, tokenQuery: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${ports.http}/hls/${path}?${tokenQuery}`);
+  assert.equal(response.status, 200, `GET ${path}`);
+  return await response.text();
+}
+
+interface Variant {
+  attributes: Record<string, string>;
+  uri: string;
+}
+
+function parseMaster(text: string): Variant[] {
+  const lines = text.split('\n');
+  const variants: Variant[] = [];
+  lines.forEach((line, i) => {
+    if (!line.startsWith('#EXT-X-STREAM-INF:')) return;
+    const attributes: Record<string, string> = {};
+    for (const match of line.slice(18).matchAll(/([A-Z-]+)=("[^"]*"|[^,]*)/g)) {
+      attributes[match[1]!] = match[2]!.replace(/^"|"$/g, '');
+    }
+    variants.push({ attributes, uri: lines[i + 1]!.trim() });
+  });
+  return variants;
+}
+
+interface MediaPlaylist {
+  sequence: number;
+  discontinuities: number;
+  ended: boolean;
+  segments: string[];
+  map: string | null;
+  programDateTimes: number;
+}
+
+function parseMedia(text: string): MediaPlaylist {
+  const lines = text.split('\n').map((line) => line.trim());
+  return {
+    sequence: Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? -1),
+    discontinuities: lines.filter((line) => line === '#EXT-X-DISCONTINUITY').length,
+    ended: lines.includes('#EXT-X-ENDLIST'),
+    segments: lines.filter((line) => line && !line.startsWith('#')),
+    map: /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1] ?? null,
+    programDateTimes: lines.filter((line) => line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')).length,
+  };
+}
+
+async function mediaPlaylist(rendition: string): Promise<MediaPlaylist> {
+  return parseMedia(
+    await readFile(join(dir, 'encoder/hls', ROOM, rendition, 'index.m3u8'), 'utf8'),
+  );
+}
+
+/** The ladder's ffmpeg: the process whose argv writes into this room's HLS directory. */
+async function ladderPid(): Promise<number | null> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.startsWith('ffmpeg\0') && cmdline.includes(`/hls/${ROOM}/`)) return Number(entry);
+  }
+  return null;
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'roomcast-encoder-e2e-'));
+  // Run as root, nginx's worker is nobody: it must be able to walk down to the HLS tree.
+  await chmod(dir, 0o755);
+  ports = {
+    edge: await freePort(),
+    rtmp: await freePort(),
+    http: await freePort(),
+    agent: await freePort(),
+  };
+  env = {
+    ...process.env,
+    ROOMCAST_EDGE_LISTEN_PORT: String(ports.edge),
+    ROOMCAST_EDGE_PUBLIC_URL: `http://127.0.0.1:${ports.edge}`,
+    ROOMCAST_EDGE_NODES_HEARTBEAT_INTERVAL_SECONDS: '1',
+    ROOMCAST_EDGE_NODES_DOWN_AFTER_SECONDS: '5',
+    ROOMCAST_ENCODER_EDGE_URL: `http://127.0.0.1:${ports.edge}`,
+    ROOMCAST_ENCODER_PUBLIC_URL: `http://127.0.0.1:${ports.http}`,
+    ROOMCAST_ENCODER_RTMP_PORT: String(ports.rtmp),
+    ROOMCAST_ENCODER_HTTP_PORT: String(ports.http),
+    ROOMCAST_ENCODER_AGENT_PORT: String(ports.agent),
+    ROOMCAST_ENCODER_WORK_DIR: join(dir, 'encoder'),
+    ROOMCAST_ENCODER_HEARTBEAT_INTERVAL_SECONDS: '1',
+    XDG_CONFIG_HOME: join(dir, 'xdg'),
+  };
+  edge = startEdgeProcess();
+  await edge.whenReady(waitForPort(ports.edge, '127.0.0.1', 20_000));
+
+  await apiJson('POST', '/events', { id: 'conf', title: 'Conference' });
+  const room = await apiJson('POST', '/rooms', { id: ROOM, title: 'Main hall', eventId: 'conf' });
+  hallKey = room.streamKey.key;
+  keys.push(hallKey);
+  nodeSecret = (await apiJson('POST', '/nodes', { id: 'encoder-1', kind: 'encoder' })).secret;
+
+  encoder = startProcess(process.execPath, [ROOMCAST, 'encoder'], {
+    cwd: dir,
+    env: { ...env, ROOMCAST_ENCODER_NODE_SECRET: nodeSecret },
+  });
+  await encoder.whenReady(
+    waitFor('the encoder to register and heartbeat', async () => {
+      const { nodes } = await apiJson('GET', '/nodes');
+      return nodes.some((n: { id: string; state: string }) =>
+        n.id === 'encoder-1' && n.state === 'up'
+      );
+    }),
+  );
+});
+
+after(async () => {
+  for (const publisher of publishers) await publisher.stop();
+  await encoder?.stop(10_000);
+  await edge?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+let live: RunningProcess;
+
+test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, aligned keyframes', async () => {
+  live = startPublisher(hallKey);
+  const { tokenQuery } = await waitFor('a playback grant', () => grant());
+  const variants = await waitFor('a master playlist', async () => {
+    const found = parseMaster(await fetchText(`${ROOM}/master.m3u8`, tokenQuery));
+    return found.length === 5 ? found : null;
+  });
+  const byName = Object.fromEntries(variants.map((v) => [v.uri.split('/')[0]!, v]));
+  assert.deepEqual(Object.keys(byName).sort(), ['360p', '480p', '720p', 'audio', 'source']);
+  const expected: Record<string, string | undefined> = {
+    source: '1280x720',
+    '720p': '1280x720',
+    '480p': '854x480',
+    '360p': '640x360',
+    audio: undefined,
+  };
+  for (const [name, variant] of Object.entries(byName)) {
+    const { attributes } = variant;
+    assert.equal(attributes.RESOLUTION, expected[name], `${name} RESOLUTION`);
+    assert.ok(Number(attributes.BANDWIDTH) > 0, `${name} BANDWIDTH`);
+    if (name === 'audio') {
+      assert.equal(attributes.CODECS, 'mp4a.40.2');
+      assert.equal(attributes['FRAME-RATE'], undefined);
+    } else {
+      assert.match(attributes.CODECS!, /^avc1\.[0-9a-f]{6},mp4a\.40\.2$/, `${name} CODECS`);
+      assert.equal(Number(attributes['FRAME-RATE']), 30, `${name} FRAME-RATE`);
+    }
+  }
+
+  // Three segments every rendition has, fetched through nginx like a player would.
+  const common = await waitFor('three segments in every rendition', async () => {
+    const lists = await Promise.all(Object.keys(byName).map((name) => mediaPlaylist(name)));
+    const shared = lists[0]!.segments.filter((uri) => lists.every((l) => l.segments.includes(uri)));
+    return shared.length >= 3 ? shared.slice(-3) : null;
+  }, 40_000);
+  const keyframes: Record<string, string> = {};
+  const keyframeFrames: Record<string, string> = {};
+  for (const name of Object.keys(byName)) {
+    const playlist = await mediaPlaylist(name);
+    assert.equal(playlist.programDateTimes, playlist.segments.length, `${name}: a PDT per segment`);
+    assert.equal(playlist.ended, false);
+    const parts = [playlist.map!, ...common];
+    const bytes = await Promise.all(parts.map(async (uri) => {
+      const response = await fetch(
+        `http://127.0.0.1:${ports.http}/hls/${ROOM}/${name}/${uri}?${tokenQuery}`,
+      );
+      assert.equal(response.status, 200, `${name}/${uri}`);
+      return new Uint8Array(await response.arrayBuffer());
+    }));
+    const file = join(dir, `${name}.mp4`);
+    await writeFile(file, Buffer.concat(bytes));
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_streams',
+      '-show_format',
+      '-of',
+      'json',
+      file,
+    ]);
+    const probe = JSON.parse(stdout);
+    const video = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
+    const audio = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'audio');
+    assert.equal(audio?.codec_name, 'aac', `${name} audio codec`);
+    const segmentBytes = bytes.slice(1).reduce((sum, b) => sum + b.length, 0);
+    const kbps = segmentBytes * 8 / Number(probe.format.duration) / 1000;
+    if (name === 'audio') {
+      assert.equal(video, undefined);
+      assert.ok(kbps > 60 && kbps < 160, `audio bitrate ${kbps} kbit/s`);
+      continue;
+    }
+    assert.equal(video?.codec_name, 'h264', `${name} video codec`);
+    assert.equal(`${video.width}x${video.height}`, expected[name]);
+    const target = { source: 2500, '720p': 2800, '480p': 1400, '360p': 800 }[name]!;
+    assert.ok(
+      kbps > target * 0.25 && kbps < target * 1.5,
+      `${name} bitrate ${kbps.toFixed(0)} kbit/s for a ${target} kbit/s target`,
+    );
+    const { stdout: packets } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v',
+      '-show_entries',
+      'packet=pts_time,flags',
+      '-of',
+      'csv=p=0',
+      file,
+    ]);
+    const videoPackets = packets.split('\n').filter((line) => line.trim());
+    keyframes[name] = videoPackets.filter((line) => line.includes('K'))
+      .map((line) => line.split(',')[0]).join(' ');
+    // Where in the picture sequence each keyframe sits, and how many pictures in all.
+    keyframeFrames[name] = videoPackets.flatMap((line, i) => line.includes('K') ? [i] : [])
+      .join(' ') + ` of ${videoPackets.length}`;
+  }
+  // The transcoded rungs share one clock and one GOP: their keyframe times are identical.
+  const reference = keyframes['720p']!;
+  assert.ok(reference.split(' ').length >= 3, `keyframes of 720p: ${reference}`);
+  for (const name of ['480p', '360p']) {
+    assert.equal(keyframes[name], reference, `keyframe times of ${name} equal 720p's`);
+  }
+  // Every rendition, the passthrough too, has its keyframes on the same pictures and the
+  // same number of pictures in the same segments: a player can switch at any boundary.
+  for (const name of ['source', '480p', '360p']) {
+    assert.equal(keyframeFrames[name], keyframeFrames['720p'], `keyframe positions of ${name}`);
+  }
+  // The passthrough keeps the publisher's millisecond FLV timestamps and its own audio
+  // start, so its times may sit up to a frame off the transcoded rungs' 1/30 s grid.
+  const frame = 1 / 30;
+  const source = keyframes.source!.split(' ').map(Number);
+  const encoded = reference.split(' ').map(Number);
+  source.forEach((time, i) =>
+    assert.ok(
+      Math.abs(time - encoded[i]!) < frame,
+      `source keyframe ${time} is within a frame of 720p's ${encoded[i]}`,
+    )
+  );
+});
+
+test('wrong, revoked and missing stream keys are refused', async () => {
+  const side = await apiJson('POST', '/rooms', { id: 'side', title: 'Side room' });
+  keys.push(side.streamKey.key);
+  const revoked = side.streamKey.key;
+  const { keys: sideKeys } = await apiJson('GET', '/rooms/side/keys');
+  await apiJson('DELETE', `/rooms/side/keys/${sideKeys[0].id}`);
+  const wrong = `rk_${'x'.repeat(30)}`;
+  keys.push(wrong);
+  for (const key of [wrong, revoked, '']) {
+    const publisher = startPublisher(key);
+    const code = await Promise.race([exitOf(publisher), sleep(15_000).then(() => 'running')]);
+    assert.notEqual(code, 'running', `publish with ${key ? 'a bad' : 'no'} key must be refused`);
+    assert.notEqual(code, 0);
+  }
+  const streams = await readStreams(join(dir, 'encoder/nginx/control.sock'));
+  assert.deepEqual(streams.map((s) => s.name), [ROOM], 'only the hall publishes');
+});
+
+test('a frozen publisher is taken over by a new publish with the same key', async () => {
+  const socket = join(dir, 'encoder/nginx/control.sock');
+  const before = (await readStreams(socket)).find((s) => s.name === ROOM)!.publisher!.clientId;
+  const { discontinuities } = await mediaPlaylist('720p');
+  // The uplink freezes: the connection stays open, nothing more arrives.
+  live.child.kill('SIGSTOP');
+  await sleep(1000);
+  const startedAt = Date.now();
+  const replacement = startPublisher(hallKey);
+  const takenOverAfterMs = await waitFor('the new publisher to be live', async () => {
+    const stream = (await readStreams(socket)).find((s) => s.name === ROOM);
+    const id = stream?.publisher?.clientId;
+    return id && id !== before && stream.publisher!.bytesIn > 0 ? Date.now() - startedAt : null;
+  }, 10_000);
+  console.log(`# takeover: new publisher live ${takenOverAfterMs} ms after it was started`);
+  // The issue's bar; measured from spawning ffmpeg, so it includes ffmpeg's own start-up.
+  assert.ok(takenOverAfterMs < 2000, `live again after ${takenOverAfterMs} ms`);
+  live.child.kill('SIGCONT');
+  assert.notEqual(
+    await Promise.race([exitOf(live), sleep(10_000).then(() => 'running')]),
+    'running',
+  );
+  live = replacement;
+  await waitFor('segments of the new publisher after a discontinuity', async () => {
+    const playlist = await mediaPlaylist('720p');
+    return playlist.discontinuities > discontinuities || null;
+  });
+});
+
+test('ffmpeg killed three times: the playlist continues with discontinuities and no ENDLIST', async () => {
+  let lastSequence = (await mediaPlaylist('720p')).sequence;
+  let lastSegment = (await mediaPlaylist('720p')).segments.at(-1);
+  for (let kill = 1; kill <= 3; kill++) {
+    const pid = await waitFor('the ladder ffmpeg', () => ladderPid());
+    const { discontinuities } = await mediaPlaylist('720p');
+    process.kill(pid, 'SIGKILL');
+    const restarted = await waitFor('a new ladder ffmpeg', async () => {
+      const next = await ladderPid();
+      return next && next !== pid ? next : null;
+    }, 10_000);
+    assert.notEqual(restarted, pid);
+    await waitFor(`new segments after kill ${kill}`, async () => {
+      const playlist = await mediaPlaylist('720p');
+      assert.ok(playlist.sequence >= lastSequence, 'media sequence never goes back');
+      assert.equal(playlist.ended, false, 'no ENDLIST');
+      lastSequence = playlist.sequence;
+      return playlist.discontinuities > discontinuities && playlist.segments.at(-1) !== lastSegment;
+    });
+    lastSegment = (await mediaPlaylist('720p')).segments.at(-1);
+  }
+  const playlist = await mediaPlaylist('720p');
+  assert.ok(playlist.discontinuities >= 1);
+  assert.equal(playlist.ended, false);
+});
+
+test('the edge stopped for 60 s: the room stays live, and heartbeats and hook relays catch up', async () => {
+  await edge.stop();
+  const outageEnds = Date.now() + 60_000;
+  let segmentsSeen = new Set<string>();
+  while (Date.now() < outageEnds) {
+    await sleep(2000);
+    assert.equal(live.child.exitCode, null, 'the publisher is still connected');
+    for (const uri of (await mediaPlaylist('720p')).segments) segmentsSeen.add(uri);
+  }
+  // 60 s of 2 s segments: the ladder kept going the whole time.
+  assert.ok(segmentsSeen.size >= 25, `${segmentsSeen.size} segments during the outage`);
+  const streams = await readStreams(join(dir, 'encoder/nginx/control.sock'));
+  assert.ok(streams.find((s) => s.name === ROOM)?.publisher, 'nginx still carries the publish');
+
+  edge = startEdgeProcess();
+  await edge.whenReady(waitForPort(ports.edge, '127.0.0.1', 20_000));
+  await waitFor('the node to be up again', async () => {
+    const { nodes } = await apiJson('GET', '/nodes');
+    return nodes.some((n: { id: string; state: string }) =>
+      n.id === 'encoder-1' && n.state === 'up'
+    );
+  });
+  await waitFor(
+    'the relayed hooks to catch up',
+    () => Promise.resolve(encoder.output().includes('relayed hooks are catching up')),
+  );
+  const room = await apiJson('GET', `/public/rooms/${ROOM}`);
+  assert.equal(room.state, 'live');
+  segmentsSeen = new Set();
+});
+
+test('playback tokens: valid → 200; expired, mutated, other room, none → 403', async () => {
+  const { tokenQuery } = await grant();
+  const url = (query: string) => `http://127.0.0.1:${ports.http}/hls/${ROOM}/master.m3u8?${query}`;
+  assert.equal((await fetch(url(tokenQuery))).status, 200);
+  const secret = await playbackSecretFor(nodeSecret);
+  const now = Math.floor(Date.now() / 1000);
+  const expired = playbackTokenQuery(signPlaybackToken(secret, ROOM, 'viewer-0001', now - 5));
+  const otherRoom = playbackTokenQuery(signPlaybackToken(secret, 'side', 'viewer-0001', now + 60));
+  const mutated = tokenQuery.replace(/t=(.)/, (_m, c: string) => `t=${c === 'A' ? 'B' : 'A'}`);
+  for (const query of [expired, otherRoom, mutated, '']) {
+    assert.equal((await fetch(url(query))).status, 403, `token ${query || '(none)'}`);
+  }
+});
+
+test('the event ends: no ENDLIST while the publisher is away, then ENDLIST once the edge says so', async () => {
+  await live.stop();
+  await waitFor('the publish to end at the edge', async () => {
+    const room = await apiJson('GET', `/public/rooms/${ROOM}`);
+    return room.state !== 'live';
+  });
+  await sleep(3000);
+  assert.equal((await mediaPlaylist('720p')).ended, false, 'open for a reconnect');
+  await apiJson('PATCH', '/events/conf', { state: 'ended' });
+  await waitFor('ENDLIST in every rendition', async () => {
+    for (const name of ['source', '720p', '480p', '360p', 'audio']) {
+      if (!(await mediaPlaylist(name)).ended) return false;
+    }
+    return true;
+  });
+});
+
+test('no stream key on disk, in any log, or in any encoder-side process argv', async () => {
+  const publisherPids = new Set(publishers.map((p) => p.child.pid));
+  const leaks: string[] = [];
+  const check = (where: string, content: Buffer | string) => {
+    for (const key of keys) {
+      if (key && content.includes(key)) leaks.push(`${where} holds key ${key.slice(0, 6)}…`);
+    }
+  };
+  const walk = async (path: string): Promise<void> => {
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) check(full, await readFile(full));
+    }
+  };
+  await walk(dir);
+  check('encoder output', encoder.output());
+  check('edge output', edge.output());
+  // The test's own ffmpeg publishers carry the key in their argv (they stand in for a
+  // venue encoder); every process of the encoder node and the edge must not.
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || publisherPids.has(Number(entry))) continue;
+    check(`/proc/${entry}/cmdline`, await readFile(`/proc/${entry}/cmdline`).catch(() => ''));
+  }
+  assert.deepEqual(leaks, []);
+  assert.ok(keys.length >= 3);
+});
