@@ -371,6 +371,85 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
   );
 });
 
+test("GStreamer's rtmp2sink publishes too, and a room's own ladder brings a VP9 rendition", async () => {
+  const ladder = [
+    { name: 'source', codec: 'copy' },
+    { name: 'vp9-360p', codec: 'vp9', height: 360, videoKbps: 600, audioKbps: 96 },
+    { name: 'audio', codec: 'audio', audioKbps: 64 },
+  ];
+  const room = await apiJson('POST', '/rooms', { id: 'gst', title: 'GStreamer room', ladder });
+  keys.push(room.streamKey.key);
+  const location = `rtmp://127.0.0.1:${ports.rtmp}/live/${room.streamKey.key}`;
+  const publisher = startProcess('gst-launch-1.0', [
+    '-q',
+    'videotestsrc',
+    'is-live=true',
+    'pattern=ball',
+    '!',
+    'video/x-raw,width=640,height=360,framerate=30/1',
+    '!',
+    'x264enc',
+    'tune=zerolatency',
+    'speed-preset=ultrafast',
+    'key-int-max=60',
+    'bitrate=1000',
+    '!',
+    'h264parse',
+    '!',
+    'flvmux',
+    'name=mux',
+    'streamable=true',
+    '!',
+    'rtmp2sink',
+    `location=${location}`,
+    'audiotestsrc',
+    'is-live=true',
+    '!',
+    'audio/x-raw,rate=48000,channels=2',
+    '!',
+    'voaacenc',
+    'bitrate=96000',
+    '!',
+    'aacparse',
+    '!',
+    'mux.',
+  ]);
+  publishers.push(publisher);
+  try {
+    const { tokenQuery } = await waitFor(
+      'a playback grant for the GStreamer room',
+      () => grant('gst'),
+    );
+    const variants = await waitFor("the GStreamer room's master playlist", async () => {
+      const response = await fetch(
+        `http://127.0.0.1:${ports.http}/hls/gst/master.m3u8?${tokenQuery}`,
+      );
+      if (response.status !== 200) return null;
+      const found = parseMaster(await response.text());
+      return found.length === 3 ? found : null;
+    });
+    const vp9 = variants.find((v) => v.uri.startsWith('vp9-360p/'))!;
+    assert.match(vp9.attributes.CODECS!, /^vp09\.00\.\d{2}\.08,mp4a\.40\.2$/);
+    assert.equal(vp9.attributes.RESOLUTION, '640x360');
+    const playlist = parseMedia(
+      await readFile(join(dir, 'encoder/hls/gst/vp9-360p/index.m3u8'), 'utf8'),
+    );
+    const init = join(dir, 'encoder/hls/gst/vp9-360p', playlist.map!);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_streams',
+      '-of',
+      'json',
+      init,
+    ]);
+    const codecs = JSON.parse(stdout).streams.map((s: { codec_name: string }) => s.codec_name);
+    assert.deepEqual(codecs.sort(), ['aac', 'vp9']);
+  } finally {
+    await publisher.stop();
+  }
+});
+
 test('wrong, revoked and missing stream keys are refused', async () => {
   const side = await apiJson('POST', '/rooms', { id: 'side', title: 'Side room' });
   keys.push(side.streamKey.key);
@@ -386,7 +465,11 @@ test('wrong, revoked and missing stream keys are refused', async () => {
     assert.notEqual(code, 0);
   }
   const streams = await readStreams(join(dir, 'encoder/nginx/control.sock'));
-  assert.deepEqual(streams.map((s) => s.name), [ROOM], 'only the hall publishes');
+  assert.deepEqual(
+    streams.filter((s) => s.publisher).map((s) => s.name),
+    [ROOM],
+    'only the hall publishes',
+  );
 });
 
 test('a frozen publisher is taken over by a new publish with the same key', async () => {
@@ -487,6 +570,12 @@ test('playback tokens: valid → 200; expired, mutated, other room, none → 403
   for (const query of [expired, otherRoom, mutated, '']) {
     assert.equal((await fetch(url(query))).status, 403, `token ${query || '(none)'}`);
   }
+  // nginx's access log counts the viewer session; the heartbeat carries it to the edge.
+  await waitFor('the viewer to be counted at the edge', async () => {
+    const { nodes } = await apiJson('GET', '/nodes');
+    const node = nodes.find((n: { id: string }) => n.id === 'encoder-1');
+    return node?.load?.viewers >= 1 && node.load.rooms >= 1;
+  }, 15_000);
 });
 
 test('the event ends: no ENDLIST while the publisher is away, then ENDLIST once the edge says so', async () => {
