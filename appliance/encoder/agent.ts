@@ -278,7 +278,10 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
 
   // Room trees a previous run left behind and nobody watches any more.
   const janitor = setInterval(() => {
-    const keep = new Set([...pipelines.keys()]);
+    // An ended room's tree goes once it is stale like any other; live and idle rooms stay.
+    const keep = new Set(
+      [...pipelines].filter(([, pipeline]) => pipeline.state() !== 'ended').map(([room]) => room),
+    );
     const failed = (error: unknown) =>
       log.warn('hls janitor failed', { reason: (error as Error).message });
     void sweepHlsRoot(hlsRoot, keep, STALE_ROOM_MS).catch(failed);
