@@ -530,7 +530,7 @@ test('ffmpeg killed three times: the playlist continues with discontinuities and
 test('the edge stopped for 60 s: the room stays live, and heartbeats and hook relays catch up', async () => {
   await edge.stop();
   const outageEnds = Date.now() + 60_000;
-  let segmentsSeen = new Set<string>();
+  const segmentsSeen = new Set<string>();
   while (Date.now() < outageEnds) {
     await sleep(2000);
     assert.equal(live.child.exitCode, null, 'the publisher is still connected');
@@ -555,7 +555,6 @@ test('the edge stopped for 60 s: the room stays live, and heartbeats and hook re
   );
   const room = await apiJson('GET', `/public/rooms/${ROOM}`);
   assert.equal(room.state, 'live');
-  segmentsSeen = new Set();
 });
 
 test('playback tokens: valid → 200; expired, mutated, other room, none → 403', async () => {

@@ -13,7 +13,7 @@ import { randomBase64Url } from '../../core/wire/encoding.ts';
 import { createNodeClient } from '../../core/wire/node_client.ts';
 import { playbackSecretFor } from '../../core/wire/playback_token.ts';
 import { createCpuLoadSampler } from './cpu_load.ts';
-import { createEdgeRelay, type SessionRef } from './edge_relay.ts';
+import { createEdgeRelay, type RelayedSession } from './edge_relay.ts';
 import { startEdgePresence } from './edge_presence.ts';
 import type { Hook } from './hook_form.ts';
 import { type HookAnswer, startHookServer } from './hook_server.ts';
@@ -121,7 +121,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
     client,
     nodeId: config.nodeId,
     log,
-    onCutOff: (ref: SessionRef, reason: string) => {
+    onCutOff: (ref: RelayedSession, reason: string) => {
       const session = sessions.get(ref.clientId);
       if (!session || session.sessionId !== ref.sessionId) return;
       session.cutOff = reason;

@@ -14,8 +14,8 @@ import { EdgeRequestError, type NodeClient } from '../../core/wire/node_client.t
 import { z } from 'zod';
 import type { Logger } from '../../core/log.ts';
 
-/** One publish session on this node, as the agent knows it. */
-export interface SessionRef {
+/** A publish session as the relay reports it (core/wire's SessionRef is the edge's node + client pair). */
+export interface RelayedSession {
   clientId: string;
   sessionId: string;
   room: string;
@@ -26,7 +26,7 @@ export interface EdgeRelayOptions {
   nodeId: string;
   log: Logger;
   /** Called when the edge answers an update with `cutOff`. */
-  onCutOff(session: SessionRef, reason: string): void;
+  onCutOff(session: RelayedSession, reason: string): void;
   /** First retry delay; doubles up to `maxRetryMs`. */
   minRetryMs?: number;
   maxRetryMs?: number;
@@ -35,8 +35,8 @@ export interface EdgeRelayOptions {
 }
 
 type Job =
-  | { kind: 'update'; session: SessionRef; time: number; bytesIn?: number }
-  | { kind: 'publishDone'; session: SessionRef };
+  | { kind: 'update'; session: RelayedSession; time: number; bytesIn?: number }
+  | { kind: 'publishDone'; session: RelayedSession };
 
 export type PublishAnswer =
   | { outcome: 'decided'; decision: PublishDecision }
@@ -47,9 +47,9 @@ const okSchema = z.object({}).passthrough();
 export interface EdgeRelay {
   publish(request: Omit<PublishRequest, 'v' | 'nodeId'>): Promise<PublishAnswer>;
   /** Queues the latest on_update of a session; an older queued one is replaced. */
-  update(session: SessionRef, time: number, bytesIn?: number): void;
+  update(session: RelayedSession, time: number, bytesIn?: number): void;
   /** Queues the end of a session; any queued update of it is dropped. */
-  publishDone(session: SessionRef): void;
+  publishDone(session: RelayedSession): void;
   /** Jobs waiting for the edge (0 when it has caught up). */
   pending(): number;
   /** Resolves once the queue is empty (or `stop()` was called). */

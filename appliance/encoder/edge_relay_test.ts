@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createMemoryLogger } from '../../core/log.ts';
 import { EdgeRequestError } from '../../core/wire/node_client.ts';
-import { createEdgeRelay, type SessionRef } from './edge_relay.ts';
+import { createEdgeRelay, type RelayedSession } from './edge_relay.ts';
 
-const session: SessionRef = { clientId: '7', sessionId: 'sess-1', room: 'hall' };
+const session: RelayedSession = { clientId: '7', sessionId: 'sess-1', room: 'hall' };
 
 /** A fake edge made of a function: fails while `down` is set, records what got through. */
 function fakeEdge() {
@@ -58,7 +58,7 @@ test('updates and publish-done wait out an edge outage and arrive in order, coal
 
 test('only an explicit cutOff decision ends a session; a 4xx answer is dropped, not retried', async () => {
   const edge = fakeEdge();
-  const cut: [SessionRef, string][] = [];
+  const cut: [RelayedSession, string][] = [];
   const logger = createMemoryLogger('encoder');
   const relay = createEdgeRelay({
     client: edge.client,

@@ -5,7 +5,8 @@
 // public playlists continue across the seam (sequence numbers go on, a discontinuity marks
 // it, never an ENDLIST until the edge says the room's event is over).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from '../../core/log.ts';
 import type { Rendition } from '../../core/wire/contracts.ts';
@@ -90,7 +91,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   let run: Run | null = null;
   let loop: Promise<void> | null = null;
   let speed: number | null = null;
-  let masterKey = '';
+  let lastMaster = '';
   let quickFailures = 0;
   let wake: (() => void) | null = null;
 
@@ -127,13 +128,16 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
         .catch(() => null);
       if (!text) continue;
       const playlist = await playlistOf(rendition.name);
-      const sizes = new Map<string, number>();
-      const parsed = parseMediaPlaylist(text);
-      for (const segment of parsed.segments) {
-        const size = await stat(join(dir, segment.uri)).then((s) => s.size).catch(() => 0);
-        sizes.set(segment.uri, size);
-      }
-      const added = playlist.ingest(current.runId, parsed, (uri) => sizes.get(uri) ?? 0);
+      // Sizes (for BANDWIDTH) are asked only of segments new to the playlist, so a poll
+      // stats a file once, not the whole private window four times a second.
+      const sizeOf = (uri: string) => {
+        try {
+          return statSync(join(dir, basename(uri))).size;
+        } catch {
+          return 0;
+        }
+      };
+      const added = playlist.ingest(current.runId, parseMediaPlaylist(text), sizeOf);
       if (!added.length) continue;
       progressed = true;
       current.started.add(rendition.name);
@@ -168,8 +172,8 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       });
     }
     const text = renderMasterPlaylist(variants);
-    if (text === masterKey) return;
-    masterKey = text;
+    if (text === lastMaster) return;
+    lastMaster = text;
     await writeFileAtomic(join(roomDir, 'master.m3u8'), text);
   };
 
