@@ -14,7 +14,7 @@ import { createNodeClient } from '../../core/wire/node_client.ts';
 import { playbackSecretFor } from '../../core/wire/playback_token.ts';
 import { createCpuLoadSampler } from './cpu_load.ts';
 import { createEdgeRelay, type RelayedSession } from './edge_relay.ts';
-import { startEdgePresence } from './edge_presence.ts';
+import { startEdgePresence } from '../../core/wire/edge_presence.ts';
 import type { Hook } from './hook_form.ts';
 import { type HookAnswer, startHookServer } from './hook_server.ts';
 import { dropPublisher, readStreams } from './nginx/control.ts';
@@ -311,6 +311,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
   const presence = startEdgePresence({
     client,
     nodeId: config.nodeId,
+    kind: 'encoder',
     registration: {
       softwareVersion: SOFTWARE_VERSION,
       publicUrl: config.publicUrl,

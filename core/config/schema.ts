@@ -344,6 +344,10 @@ const collector = z.strictObject({
     'Secret. Signs requests to the edge; issued by the edge for this nodeId.',
   ),
   room: slug().default('demo').describe('Public id of the room this box feeds.'),
+  streamKey: text().default('').describe(
+    'Secret. Stream key of the room (issued by the edge). Empty = no uplink; the box still ' +
+      'records locally.',
+  ),
   source: z.strictObject({
     kind: oneOf(['test', 'v4l2', 'decklink']).default('test').describe(
       'Video capture: test = pattern with timecode; v4l2 = USB/HDMI grabber; decklink = ' +
@@ -389,8 +393,18 @@ const collector = z.strictObject({
     segmentSeconds: wholeNumber(1, 3600).default(60).describe(
       'Length of each recording file in seconds (1-3600).',
     ),
+    videoKbps: positiveWholeNumber().default(8000).describe(
+      'Video bitrate of the recording in kbit/s (> 0): full quality, independent of the uplink.',
+    ),
     minFreeMb: wholeNumber(0, 10485760).default(2048).describe(
-      'Recording pauses when the disk has less free space than this, in MiB.',
+      'Free disk space to keep, in MiB: below it the oldest recordings are deleted (if ' +
+        'rotateOldest) and low disk is reported.',
+    ),
+    rotateOldest: flag().default(true).describe(
+      'Delete the oldest recordings when free space falls below minFreeMb.',
+    ),
+    pauseBelowMb: wholeNumber(0, 10485760).default(256).describe(
+      'Recording pauses (instead of filling the disk) below this much free space, in MiB.',
     ),
   }).prefault({}).describe('Local backup recording.'),
   status: listen('127.0.0.1', 8090, "the crew's local status page"),
@@ -487,10 +501,10 @@ export function envNameFor(path: string): string {
   return `ROOMCAST_${parts.join('_').toUpperCase()}`;
 }
 
-/** A key whose value is never printed: names ending in Secret, Token or Password. */
+/** A key whose value is never printed: names ending in Secret, Token, Password or Key (streamKey). */
 export function isSecretKey(path: string): boolean {
   const name = path.slice(path.lastIndexOf('.') + 1).replace(/\[\d+\]$/, '');
-  return /(secret|token|password)$/i.test(name);
+  return /(secret|token|password|key)$/i.test(name);
 }
 
 function collectKeys(shape: Record<string, AnySchema>, prefix: string, out: ConfigKey[]): void {

@@ -59,6 +59,9 @@ rtmp {
     listen 0.0.0.0:19351;
     # Off: nginx-rtmp's access log writes each stream's name and args, i.e. stream keys.
     access_log off;
+    # Acknowledge every 64 KiB received (default 5 MB): a collector reads these acks to
+    # notice within a second or two that its uplink froze silently.
+    ack_window 65536;
 
     application live {
       live on;

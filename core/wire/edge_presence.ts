@@ -1,27 +1,33 @@
-// Registration and heartbeat: the node tells the edge it exists (where viewers and
+// Registration and heartbeat of a box (encoder agent or collector): the node tells the edge it exists (where viewers and
 // collectors reach it, how many rooms it carries) and then, every few seconds, how it is
 // doing. The edge answers a heartbeat with the sessions to cut and the rooms whose event
 // is over. An edge that is away is retried quietly; the node keeps working meanwhile.
-import type { Logger } from '../../core/log.ts';
+import type { Logger } from '../log.ts';
 import {
-  type EncoderHeartbeat,
+  type Heartbeat,
   type HeartbeatResponse,
   heartbeatResponseSchema,
   type RegisterRequest,
   registerResponseSchema,
   WIRE_VERSION,
-} from '../../core/wire/contracts.ts';
-import { EdgeRequestError, type NodeClient } from '../../core/wire/node_client.ts';
+} from './contracts.ts';
+import { EdgeRequestError, type NodeClient } from './node_client.ts';
 
-export type EncoderStatus = Omit<EncoderHeartbeat, 'v' | 'nodeId' | 'kind'>;
+type NodeKind = Heartbeat['kind'];
+/** What a node of this kind reports in each heartbeat (the envelope is added here). */
+export type NodeStatus<K extends NodeKind> = Omit<
+  Extract<Heartbeat, { kind: K }>,
+  'v' | 'nodeId' | 'kind'
+>;
 
-export interface EdgePresenceOptions {
+export interface EdgePresenceOptions<K extends NodeKind> {
   client: Pick<NodeClient, 'post'>;
   nodeId: string;
+  kind: K;
   registration: Omit<RegisterRequest, 'v' | 'nodeId' | 'kind'>;
   intervalSeconds: number;
   log: Logger;
-  status(): EncoderStatus;
+  status(): NodeStatus<K>;
   onAnswer(answer: HeartbeatResponse): void;
 }
 
@@ -33,7 +39,9 @@ export interface EdgePresence {
   stop(): void;
 }
 
-export function startEdgePresence(options: EdgePresenceOptions): EdgePresence {
+export function startEdgePresence<K extends NodeKind>(
+  options: EdgePresenceOptions<K>,
+): EdgePresence {
   const { client, nodeId, log } = options;
   let stopped = false;
   let isRegistered = false;
@@ -48,7 +56,7 @@ export function startEdgePresence(options: EdgePresenceOptions): EdgePresence {
     const answer = await client.post('/node/register', {
       v: WIRE_VERSION,
       nodeId,
-      kind: 'encoder',
+      kind: options.kind,
       ...options.registration,
     }, registerResponseSchema);
     // Beat at least as often as the edge expects, or it counts us down.
@@ -62,7 +70,7 @@ export function startEdgePresence(options: EdgePresenceOptions): EdgePresence {
     const answer = await client.post('/node/heartbeat', {
       v: WIRE_VERSION,
       nodeId,
-      kind: 'encoder',
+      kind: options.kind,
       ...options.status(),
     }, heartbeatResponseSchema);
     lastHeartbeatAt = Date.now();
