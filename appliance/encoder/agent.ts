@@ -316,7 +316,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
       softwareVersion: SOFTWARE_VERSION,
       publicUrl: config.publicUrl,
       // Collectors reach the RTMP port on the same host viewers reach the HLS server on.
-      rtmpUrl: `rtmp://${publicHost}:${config.rtmp.port}/${RTMP_APP}`,
+      rtmpUrl: `rtmp://${publicHost}:${config.rtmpPublicPort || config.rtmp.port}/${RTMP_APP}`,
       capacity: config.capacity,
     },
     intervalSeconds: config.heartbeatIntervalSeconds,

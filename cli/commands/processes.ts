@@ -1,5 +1,5 @@
 // Commands that run a roomcast process or work on this machine's own config and data:
-// edge, redis-bridge, encoder, demo, config check, admin bootstrap.
+// edge, redis-bridge, encoder, collector, demo, config check, admin bootstrap.
 import process from 'node:process';
 import { createLogger, type Logger } from '../../core/log.ts';
 import type { RoomcastConfig } from '../../core/config/schema.ts';
@@ -8,6 +8,7 @@ import { runEdgeOnNode } from '../../edge/main_node.ts';
 import { nodeFiles } from '../../edge/main_node.ts';
 import { startEdge } from '../../edge/start.ts';
 import { runRedisBridge } from '../../edge/redis_bridge/main.ts';
+import { runCollector } from '../../appliance/collector/main.ts';
 import { runEncoder } from '../../appliance/encoder/main.ts';
 import { CliError, type Command } from '../command.ts';
 import { createEdgeClient } from '../edge_client.ts';
@@ -111,6 +112,28 @@ export const processCommands: Command[] = [
       const signal = await untilSignal();
       log.info(`${signal}: stopping`);
       await agent.stop();
+    },
+  },
+  {
+    name: 'collector',
+    summary:
+      'Run a venue collector box: capture, light encode, RTMP uplink, local recording, status page.',
+    details: 'Uses the collector section of the config. collector.nodeSecret ' +
+      '(ROOMCAST_COLLECTOR_NODE_SECRET) comes from `roomcast node add NAME --kind collector`, ' +
+      "collector.streamKey (ROOMCAST_COLLECTOR_STREAM_KEY) from the room's keys. Without them " +
+      'the box still records locally and shows its status page.',
+    async run(ctx) {
+      const config = await ctx.config();
+      const log = processLogger(config, 'collector');
+      let collector;
+      try {
+        collector = await runCollector(config.collector, log);
+      } catch (error) {
+        throw new CliError((error as Error).message, 2);
+      }
+      const signal = await untilSignal();
+      log.info(`${signal}: stopping`);
+      await collector.stop();
     },
   },
   {

@@ -305,6 +305,10 @@ const encoder = z.strictObject({
     'Base URL where viewers fetch /hls/… from this node (or the CDN in front of it).',
   ),
   rtmp: listen('127.0.0.1', 1935, 'the RTMP ingest of nginx'),
+  rtmpPublicPort: wholeNumber(0, 65535).default(0).describe(
+    'RTMP port collectors are told to push to, when it differs from rtmp.port (port ' +
+      'forwarding, a TCP relay); 0 = rtmp.port.',
+  ),
   http: listen('127.0.0.1', 8088, 'the HLS server of nginx'),
   playerOrigin: text().min(1, { error: 'must not be empty' }).default('*').describe(
     "Origin allowed to fetch HLS from the browser (CORS), e.g. https://watch.example.org; '*' " +

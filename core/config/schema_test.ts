@@ -29,7 +29,7 @@ test('every key has its own env name and a description', () => {
 test('secret keys are recognised by name', () => {
   assert.deepEqual([...SECRET_KEY_PATHS].sort(), [
     'collector.nodeSecret',
-      'collector.streamKey',
+    'collector.streamKey',
     'edge.clusterSecret',
     'edge.database.authToken',
     'edge.liveStore.token',

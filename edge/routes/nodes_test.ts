@@ -462,6 +462,8 @@ test('collector heartbeat with levels and a preview is accepted; a malformed one
   const edge = await createTestEdge();
   try {
     const collector = await addNode(edge, 'col-1', 'collector');
+    await edge.asOperator('POST', '/api/v1/rooms', { id: 'main-hall' });
+    await edge.asOperator('POST', '/api/v1/rooms', { id: 'side' });
     await edge.asNode(collector.id, collector.secret, '/api/v1/node/register', {
       v: 1,
       nodeId: 'col-1',
@@ -495,6 +497,16 @@ test('collector heartbeat with levels and a preview is accepted; a malformed one
       heartbeat,
     );
     assert.equal(ok.status, 200);
+    // The control room reads it back; another room has had no collector report.
+    const report = await edge.asOperator('GET', '/api/v1/rooms/main-hall/collector');
+    assert.equal(report.status, 200);
+    const { at, ...reported } = await report.json();
+    const { v: _v, kind: _kind, ...expected } = heartbeat;
+    assert.deepEqual(reported, expected);
+    assert.ok(!Number.isNaN(Date.parse(at)), 'the time the edge received it');
+    const silent = await edge.asOperator('GET', '/api/v1/rooms/side/collector');
+    assert.equal(silent.status, 404);
+    assert.match((await silent.json()).error.message, /no collector has reported for room 'side'/);
     const bad = await edge.asNode(collector.id, collector.secret, '/api/v1/node/heartbeat', {
       ...heartbeat,
       levels: [{ rmsDb: 'loud', peakDb: 0 }],

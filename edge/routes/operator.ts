@@ -30,7 +30,13 @@ import {
   revokeStreamKey,
   rotateStreamKeys,
 } from '../services/stream_keys.ts';
-import { addNode, listNodes, removeNode, rotateNodeSecret } from '../services/registry.ts';
+import {
+  addNode,
+  collectorReport,
+  listNodes,
+  removeNode,
+  rotateNodeSecret,
+} from '../services/registry.ts';
 import {
   createRoute,
   idParams,
@@ -306,6 +312,20 @@ export function operatorRoutes(deps: EdgeDeps) {
       await deleteRoom(deps, c.req.valid('param').id);
       return c.json({ ok: true as const }, 200);
     },
+  );
+
+  app.on(['GET'], '/rooms/:id/collector', staff);
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/rooms/{id}/collector',
+      tags: ['rooms'],
+      summary: "The room's collector as it last reported: state, input, levels, uplink, preview",
+      security: SECURITY.operator,
+      request: { params: idParams },
+      responses: responses(s.collectorReportSchema, 200),
+    }),
+    async (c) => c.json(await collectorReport(deps, c.req.valid('param').id), 200),
   );
 
   // ------------------------------------------------------------ stream keys

@@ -1,7 +1,7 @@
 // Request and response shapes of the operator and public API (the box-to-edge shapes are
 // in core/wire). Bodies are strict: an unknown field is an error, not silently dropped.
 import { z } from 'zod';
-import { ladderSchema, slugSchema } from '../../core/wire/contracts.ts';
+import { collectorHeartbeatSchema, ladderSchema, slugSchema } from '../../core/wire/contracts.ts';
 import { EVENT_STATES, ROLES } from '../db/schema.ts';
 
 const title = z.string().trim().min(1).max(200);
@@ -145,3 +145,8 @@ export const playbackBodySchema = z.object({
 
 export const list = <S extends z.ZodType>(name: string, item: S) =>
   z.object({ [name]: z.array(item) });
+
+/** What the collector of a room last reported: the crew's status, for the control room. */
+export const collectorReportSchema = collectorHeartbeatSchema.omit({ v: true, kind: true }).extend({
+  at: z.string().describe('when the edge received it'),
+}).meta({ id: 'CollectorReport' });

@@ -3,6 +3,7 @@
 // new rooms; a collector asks where to push and gets the least-loaded healthy encoder.
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type {
+  CollectorHeartbeat,
   EncoderHeartbeat,
   Heartbeat,
   HeartbeatResponse,
@@ -256,6 +257,22 @@ async function sessionsToCut(
  * was last sent to if that is still up, else the least-loaded healthy encoder with room
  * to spare (fewest rooms per capacity, then lowest CPU).
  */
+/** A collector's heartbeat as the operator API shows it: the envelope off, its time on. */
+export type CollectorReport = Omit<CollectorHeartbeat, 'v' | 'kind'> & { at: string };
+
+/** The last heartbeat of the collector feeding a room, while it is fresh. */
+export async function collectorReport(deps: EdgeDeps, roomId: string): Promise<CollectorReport> {
+  await getRoom(deps, roomId);
+  const text = await deps.store.get(liveKeys.collectorStatus(roomId));
+  if (!text) {
+    throw new HttpError(404, `no collector has reported for room '${roomId}' recently`);
+  }
+  const { at, v: _v, kind: _kind, ...heartbeat } = JSON.parse(text) as CollectorHeartbeat & {
+    at: number;
+  };
+  return { ...heartbeat, at: new Date(at).toISOString() };
+}
+
 export async function assignIngest(deps: EdgeDeps, roomId: string): Promise<IngestResponse> {
   await getRoom(deps, roomId);
   const candidates: { row: NodeRow; alive: AliveSummary }[] = [];
