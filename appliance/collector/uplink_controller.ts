@@ -7,8 +7,9 @@
 //   the server answered the publish with NetStream.Publish.Start, so bytes beyond
 //   LIVE_AFTER_BYTES mean the encoder took the stream.
 // * frozen: the encoder acknowledges every 64 KiB it receives (its nginx sets
-//   ack_window); more than a window unacknowledged and no acknowledgement for STALL_MS
-//   means the path went silent, even though the kernel still accepts our writes.
+//   ack_window); more than a window unacknowledged for STALL_MS, with no acknowledgement
+//   in that time, means the path went silent, even though the kernel still accepts our
+//   writes.
 // * refused: the connection closed while publishing was being set up — the encoder said no
 //   to the key. Retried slowly, so a wrong key cannot trip the edge's brute-force limit.
 // * retries: the edge is asked again where to push after every failure (the encoder may

@@ -36,6 +36,7 @@ export interface CapturePlan {
 
 /** Element names the worker looks up; the descriptions below are built around them. */
 export const ELEMENT = {
+  uplinkEncoder: 'uplinkenc',
   uplinkFeed: 'uplinkfeed',
   preview: 'preview',
   levels: 'levels',
@@ -93,7 +94,7 @@ export function describeCapturePipeline(plan: CapturePlan): string {
       'video.',
       branchQueue,
       [
-        'x264enc name=uplinkenc tune=zerolatency',
+        `x264enc name=${ELEMENT.uplinkEncoder} tune=zerolatency`,
         prop('speed-preset', output.preset),
         prop('bitrate', output.videoKbps),
         prop('key-int-max', gopFrames),

@@ -18,12 +18,23 @@ export interface CaptureOptions {
 }
 
 export interface Capture {
+  /** Starts the (paused) pipeline: now becomes running time 0. */
+  play(): void;
   /** Polls the bus, the preview and the input; call from a Node timer. */
   poll(): void;
   /** Next FLV tag for the uplink, or null when none is waiting. */
   pullUplinkTag(): GstSample | null;
   pauseRecording(paused: boolean): void;
-  stop(): void;
+  /**
+   * Asks the uplink encoder for a keyframe now: a new connection starts on one, and
+   * waiting for the next of a 2 s GOP would keep the room off air that much longer.
+   */
+  requestUplinkKeyframe(): void;
+  /**
+   * Ends the pipeline cleanly: end-of-stream first, so the encoders and the recording's
+   * last file write out what they hold, then stop. Gives up waiting after `timeoutMs`.
+   */
+  finish(timeoutMs: number): Promise<void>;
 }
 
 /** No preview frame (1 a second) for this long means the input has no signal. */
@@ -40,6 +51,7 @@ export function createCapture(options: CaptureOptions): Capture {
   const capture = element(CAPTURE_ELEMENT);
   const preview = element(ELEMENT.preview) as GstAppSink;
   const uplinkFeed = element(ELEMENT.uplinkFeed) as GstAppSink;
+  const uplinkEncoder = element(ELEMENT.uplinkEncoder);
   const valves = [element(ELEMENT.recordVideoValve), element(ELEMENT.recordAudioValve)];
   const bus = pipeline.getBus();
   const types = gst.MessageType.ERROR | gst.MessageType.WARNING | gst.MessageType.ELEMENT |
@@ -83,11 +95,7 @@ export function createCapture(options: CaptureOptions): Capture {
         const [, state] = message.parseStateChanged();
         if (state === gst.State.PLAYING) {
           playing = true;
-          send({
-            type: 'playing',
-            startedAt: new Date().toISOString(),
-            clockEpoch: plan.clockEpoch,
-          });
+          send({ type: 'playing', startedAt: runningTimeZero(), clockEpoch: plan.clockEpoch });
         }
         continue;
       }
@@ -100,6 +108,14 @@ export function createCapture(options: CaptureOptions): Capture {
       const location = parseFragmentOpened(text);
       if (location) send({ type: 'recordingFile', location });
     }
+  };
+
+  // The wall-clock time of running time 0 (the first frame), read off the pipeline's
+  // clock: the PLAYING message is only seen on the next bus poll.
+  const runningTimeZero = () => {
+    const clock = pipeline.getClock();
+    const runningNs = clock ? Number(BigInt(clock.getTime()) - BigInt(pipeline.getBaseTime())) : 0;
+    return new Date(Date.now() - runningNs / 1e6).toISOString();
   };
 
   const pollPreview = () => {
@@ -132,19 +148,35 @@ export function createCapture(options: CaptureOptions): Capture {
     send({ type: 'input', present, format });
   };
 
-  pipeline.setState(gst.State.PLAYING);
+  // Ready to go (devices opened, plugins loaded) before the moment PLAYING is asked for:
+  // that moment becomes running time 0, which the test pattern's clock counts from.
+  pipeline.setState(gst.State.PAUSED);
 
   return {
+    play() {
+      pipeline.setState(gst.State.PLAYING);
+    },
     poll() {
       pollBus();
       pollPreview();
       pollInput();
     },
     pullUplinkTag: () => uplinkFeed.tryPullSample(0),
+    requestUplinkKeyframe() {
+      uplinkEncoder.sendEvent(gst.forceKeyUnitEvent());
+    },
     pauseRecording(paused) {
       for (const valve of valves) valve.drop = paused;
     },
-    stop() {
+    async finish(timeoutMs) {
+      pipeline.sendEvent(gst.newEosEvent());
+      const deadline = Date.now() + timeoutMs;
+      const done = gst.MessageType.EOS | gst.MessageType.ERROR;
+      while (Date.now() < deadline && !bus.timedPopFiltered(0, done)) {
+        // An appsink posts its end-of-stream only once every sample was taken out.
+        while (preview.tryPullSample(0) || uplinkFeed.tryPullSample(0));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       pipeline.setState(gst.State.NULL);
     },
   };

@@ -39,6 +39,9 @@ export interface GstElement {
   getStaticPad(name: string): GstPad | null;
   getByName(name: string): GstElement | null;
   getBus(): GstBus;
+  sendEvent(event: unknown): boolean;
+  getClock(): { getTime(): bigint | number } | null;
+  getBaseTime(): bigint | number;
   [property: string]: unknown;
 }
 export interface GstAppSink extends GstElement {
@@ -61,6 +64,9 @@ export interface Gst {
     STATE_CHANGED: number;
   };
   BufferFlags: { DELTA_UNIT: number; HEADER: number };
+  /** An upstream event asking an encoder for a keyframe now (GstVideo). */
+  forceKeyUnitEvent(): unknown;
+  newEosEvent(): unknown;
 }
 
 let loaded: Gst | undefined;
@@ -75,6 +81,11 @@ export function loadGst(): Gst {
   // appsink/appsrc methods (tryPullSample, pushBuffer) live in GstApp's typelib.
   gi.require('GstApp', '1.0');
   gst.init(null);
+  // GstVideo only after init: loading it earlier trips GLib assertions.
+  const gstVideo = gi.require('GstVideo', '1.0');
+  gst.forceKeyUnitEvent = () =>
+    gstVideo.videoEventNewUpstreamForceKeyUnit(gst.CLOCK_TIME_NONE, true, 0);
+  gst.newEosEvent = () => gst.Event.newEos();
   loaded = gst as Gst;
   return loaded;
 }

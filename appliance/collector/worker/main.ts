@@ -10,7 +10,8 @@ import { createUplink, type Uplink } from './uplink.ts';
 
 const BUS_POLL_MS = 50;
 const FEED_POLL_MS = 10;
-const COUNTERS_MS = 250;
+/** Uplink bus and counters: how soon the daemon hears of a failure or of going live. */
+const UPLINK_POLL_MS = 100;
 
 let capture: Capture | null = null;
 let uplink: Uplink | null = null;
@@ -21,16 +22,25 @@ function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
 }
 
+/** How long a clean stop waits for the recording's last file to be written out. */
+const FINISH_TIMEOUT_MS = 2000;
+
 function shutdown(code: number): void {
   if (stopping) return;
   stopping = true;
   for (const timer of timers) clearInterval(timer);
+  // A moment for IPC to flush the last message before the process goes.
+  const exit = () => setTimeout(() => process.exit(code), 50);
   try {
     uplink?.stop();
-    capture?.stop();
-  } finally {
-    // Give IPC a moment to flush the last message before the process goes.
-    setTimeout(() => process.exit(code), 50);
+    // After a pipeline error there is nothing left to drain.
+    if (!capture || code !== 0) {
+      exit();
+      return;
+    }
+    capture.finish(FINISH_TIMEOUT_MS).catch(() => {}).finally(exit);
+  } catch {
+    exit();
   }
 }
 
@@ -54,14 +64,16 @@ function start(message: Extract<DaemonMessage, { type: 'start' }>): void {
   const gst = loadGst();
   uplink = createUplink({ gst, send });
   // The test pattern's beep sounds on each whole second of running time; starting on a
-  // whole wall-clock second puts it where the burned-in clock turns over.
+  // whole wall-clock second puts it where the burned-in clock turns over. The pipeline is
+  // built (and paused) for that second first, then started on it.
   const now = Date.now();
-  const startAt = message.alignToSecond ? Math.ceil((now + 200) / 1000) * 1000 : now;
+  const startAt = message.alignToSecond ? Math.ceil((now + 1500) / 1000) * 1000 : now;
   const plan = { ...message.plan, clockEpoch: new Date(startAt).toISOString() };
+  const activeCapture = createCapture({ gst, plan, send, onFatal: fatal });
+  capture = activeCapture;
   setTimeout(
     guarded('starting the pipeline', () => {
-      capture = createCapture({ gst, plan, send, onFatal: fatal });
-      const activeCapture = capture;
+      activeCapture.play();
       const activeUplink = uplink!;
       timers.push(
         setInterval(guarded('bus poll', () => activeCapture.poll()), BUS_POLL_MS),
@@ -77,7 +89,7 @@ function start(message: Extract<DaemonMessage, { type: 'start' }>): void {
           }),
           FEED_POLL_MS,
         ),
-        setInterval(guarded('uplink poll', () => activeUplink.poll()), COUNTERS_MS),
+        setInterval(guarded('uplink poll', () => activeUplink.poll()), UPLINK_POLL_MS),
       );
     }),
     Math.max(0, startAt - Date.now()),
@@ -93,6 +105,7 @@ process.on('message', (raw) => {
         return;
       case 'connect':
         uplink?.connect(message.attempt, message.target);
+        capture?.requestUplinkKeyframe();
         return;
       case 'disconnect':
         uplink?.disconnect(message.attempt);
