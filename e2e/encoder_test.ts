@@ -6,12 +6,10 @@
 // minute, playback tokens are checked, and the stream key is found nowhere it must not be.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { freePort, waitForPort } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import {
   playbackSecretFor,
@@ -19,69 +17,21 @@ import {
   signPlaybackToken,
 } from '../core/wire/playback_token.ts';
 import { readStreams } from '../appliance/encoder/nginx/control.ts';
+import { sleep, type Stack, startStack } from './support/stack.ts';
 
 const run = promisify(execFile);
-const ROOT = new URL('..', import.meta.url).pathname;
-const ROOMCAST = join(ROOT, 'bin/roomcast.js');
 const ROOM = 'hall';
 
+let stack: Stack;
 let dir: string;
-let env: NodeJS.ProcessEnv;
-let ports: { edge: number; rtmp: number; http: number; agent: number };
-let edge: RunningProcess;
-let encoder: RunningProcess;
-let nodeSecret: string;
+let ports: Stack['ports'];
 let hallKey: string;
 const publishers: RunningProcess[] = [];
 /** Every stream key the tests used: none may show up on disk, in logs or in argv. */
 const keys: string[] = [];
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(200);
-  }
-  throw new Error(
-    `timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}\n` +
-      `--- encoder output ---\n${encoder?.output().slice(-4000)}`,
-  );
-}
-
-async function api(method: string, path: string, body?: unknown): Promise<Response> {
-  const token = (await readFile(join(dir, 'data/edge/admin-token'), 'utf8')).trim();
-  return fetch(`http://127.0.0.1:${ports.edge}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-async function apiJson(method: string, path: string, body?: unknown) {
-  const response = await api(method, path, body);
-  const json = await response.json();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-function startEdgeProcess(): RunningProcess {
-  return startProcess(process.execPath, [ROOMCAST, 'edge'], { cwd: dir, env });
-}
+const waitFor: Stack['waitFor'] = (what, probe, timeoutMs) => stack.waitFor(what, probe, timeoutMs);
+const apiJson: Stack['apiJson'] = (method, path, body) => stack.apiJson(method, path, body);
 
 /** A venue encoder stand-in: 720p30 test pattern and tone, paced to real time. */
 function startPublisher(key: string): RunningProcess {
@@ -195,58 +145,17 @@ async function ladderPid(): Promise<number | null> {
 }
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'roomcast-encoder-e2e-'));
-  // Run as root, nginx's worker is nobody: it must be able to walk down to the HLS tree.
-  await chmod(dir, 0o755);
-  ports = {
-    edge: await freePort(),
-    rtmp: await freePort(),
-    http: await freePort(),
-    agent: await freePort(),
-  };
-  env = {
-    ...process.env,
-    ROOMCAST_EDGE_LISTEN_PORT: String(ports.edge),
-    ROOMCAST_EDGE_PUBLIC_URL: `http://127.0.0.1:${ports.edge}`,
-    ROOMCAST_EDGE_NODES_HEARTBEAT_INTERVAL_SECONDS: '1',
-    ROOMCAST_EDGE_NODES_DOWN_AFTER_SECONDS: '5',
-    ROOMCAST_ENCODER_EDGE_URL: `http://127.0.0.1:${ports.edge}`,
-    ROOMCAST_ENCODER_PUBLIC_URL: `http://127.0.0.1:${ports.http}`,
-    ROOMCAST_ENCODER_RTMP_PORT: String(ports.rtmp),
-    ROOMCAST_ENCODER_HTTP_PORT: String(ports.http),
-    ROOMCAST_ENCODER_AGENT_PORT: String(ports.agent),
-    ROOMCAST_ENCODER_WORK_DIR: join(dir, 'encoder'),
-    ROOMCAST_ENCODER_HEARTBEAT_INTERVAL_SECONDS: '1',
-    XDG_CONFIG_HOME: join(dir, 'xdg'),
-  };
-  edge = startEdgeProcess();
-  await edge.whenReady(waitForPort(ports.edge, '127.0.0.1', 20_000));
-
+  stack = await startStack({ name: 'encoder-e2e' });
+  ({ dir, ports } = stack);
   await apiJson('POST', '/events', { id: 'conf', title: 'Conference' });
   const room = await apiJson('POST', '/rooms', { id: ROOM, title: 'Main hall', eventId: 'conf' });
   hallKey = room.streamKey.key;
   keys.push(hallKey);
-  nodeSecret = (await apiJson('POST', '/nodes', { id: 'encoder-1', kind: 'encoder' })).secret;
-
-  encoder = startProcess(process.execPath, [ROOMCAST, 'encoder'], {
-    cwd: dir,
-    env: { ...env, ROOMCAST_ENCODER_NODE_SECRET: nodeSecret },
-  });
-  await encoder.whenReady(
-    waitFor('the encoder to register and heartbeat', async () => {
-      const { nodes } = await apiJson('GET', '/nodes');
-      return nodes.some((n: { id: string; state: string }) =>
-        n.id === 'encoder-1' && n.state === 'up'
-      );
-    }),
-  );
 });
 
 after(async () => {
   for (const publisher of publishers) await publisher.stop();
-  await encoder?.stop(10_000);
-  await edge?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 let live: RunningProcess;
@@ -528,7 +437,7 @@ test('ffmpeg killed three times: the playlist continues with discontinuities and
 });
 
 test('the edge stopped for 60 s: the room stays live, and heartbeats and hook relays catch up', async () => {
-  await edge.stop();
+  await stack.edge.stop();
   const outageEnds = Date.now() + 60_000;
   const segmentsSeen = new Set<string>();
   while (Date.now() < outageEnds) {
@@ -541,8 +450,7 @@ test('the edge stopped for 60 s: the room stays live, and heartbeats and hook re
   const streams = await readStreams(join(dir, 'encoder/nginx/control.sock'));
   assert.ok(streams.find((s) => s.name === ROOM)?.publisher, 'nginx still carries the publish');
 
-  edge = startEdgeProcess();
-  await edge.whenReady(waitForPort(ports.edge, '127.0.0.1', 20_000));
+  await stack.restartEdge();
   await waitFor('the node to be up again', async () => {
     const { nodes } = await apiJson('GET', '/nodes');
     return nodes.some((n: { id: string; state: string }) =>
@@ -551,7 +459,7 @@ test('the edge stopped for 60 s: the room stays live, and heartbeats and hook re
   });
   await waitFor(
     'the relayed hooks to catch up',
-    () => Promise.resolve(encoder.output().includes('relayed hooks are catching up')),
+    () => Promise.resolve(stack.encoder.output().includes('relayed hooks are catching up')),
   );
   const room = await apiJson('GET', `/public/rooms/${ROOM}`);
   assert.equal(room.state, 'live');
@@ -561,7 +469,7 @@ test('playback tokens: valid → 200; expired, mutated, other room, none → 403
   const { tokenQuery } = await grant();
   const url = (query: string) => `http://127.0.0.1:${ports.http}/hls/${ROOM}/master.m3u8?${query}`;
   assert.equal((await fetch(url(tokenQuery))).status, 200);
-  const secret = await playbackSecretFor(nodeSecret);
+  const secret = await playbackSecretFor(stack.encoderSecret);
   const now = Math.floor(Date.now() / 1000);
   const expired = playbackTokenQuery(signPlaybackToken(secret, ROOM, 'viewer-0001', now - 5));
   const otherRoom = playbackTokenQuery(signPlaybackToken(secret, 'side', 'viewer-0001', now + 60));
@@ -610,8 +518,8 @@ test('no stream key on disk, in any log, or in any encoder-side process argv', a
     }
   };
   await walk(dir);
-  check('encoder output', encoder.output());
-  check('edge output', edge.output());
+  check('encoder output', stack.encoder.output());
+  check('edge output', stack.edge.output());
   // The test's own ffmpeg publishers carry the key in their argv (they stand in for a
   // venue encoder); every process of the encoder node and the edge must not.
   for (const entry of await readdir('/proc')) {

@@ -20,7 +20,11 @@ export interface Stack {
   env: NodeJS.ProcessEnv;
   edge: RunningProcess;
   encoder: RunningProcess;
+  /** The encoder node's secret (its playback-token secret derives from it). */
+  encoderSecret: string;
   edgeUrl: string;
+  /** Starts the edge process again (after a test stopped `edge`) and waits for it. */
+  restartEdge(): Promise<void>;
   api(method: string, path: string, body?: unknown): Promise<Response>;
   /** Like api, and asserts success; answers the JSON (as the test expects it to be). */
   // deno-lint-ignore no-explicit-any
@@ -107,9 +111,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
   };
 
-  stack.edge = startProcess(process.execPath, [ROOMCAST, 'edge'], { cwd: dir, env });
-  await stack.edge.whenReady(waitForPort(ports.edge, '127.0.0.1', 20_000));
+  stack.restartEdge = async () => {
+    stack.edge = startProcess(process.execPath, [ROOMCAST, 'edge'], { cwd: dir, env });
+    await stack.edge.whenReady(waitForPort(ports.edge, '127.0.0.1', 20_000));
+  };
+  await stack.restartEdge();
   const { secret } = await stack.apiJson('POST', '/nodes', { id: 'encoder-1', kind: 'encoder' });
+  stack.encoderSecret = secret;
   stack.encoder = startProcess(process.execPath, [ROOMCAST, 'encoder'], {
     cwd: dir,
     env: { ...env, ...options.encoderEnv, ROOMCAST_ENCODER_NODE_SECRET: secret },
