@@ -196,9 +196,10 @@ test('the status page renders in Chromium: ON AIR, moving meters, a preview fram
     assert.equal(await previewWidth.jsonValue(), 320);
     const text = await page.textContent('body');
     assert.match(text ?? '', /test pattern 640x360 30p/);
-    if (process.env.ROOMCAST_SCREENSHOT_DIR) {
+    if (process.env.DOCS_SCREENSHOT_DIR) {
       await page.screenshot({
-        path: join(process.env.ROOMCAST_SCREENSHOT_DIR, 'collector-status-page.png'),
+        path: join(process.env.DOCS_SCREENSHOT_DIR, 'collector-status-page.png'),
+        fullPage: true,
       });
     }
   } finally {
@@ -273,9 +274,10 @@ test('seven cuts (resets and silent freezes of 2-8 s): the uplink is back within
     }, 15_000);
     const liveAfterMs = Date.now() - backAt;
     figures.push(
-      `${cut.kind} ${cut.ms} ms: ` +
-        (noticedMs === null ? 'absorbed without a reconnect' : `noticed after ${noticedMs} ms`) +
-        `, live ${liveAfterMs} ms after the network (reconnects ${live.uplink.reconnects})`,
+      `${cut.kind} ${cut.ms} ms: ` + (noticedMs === null
+        ? `absorbed without a reconnect, on air ${liveAfterMs} ms after the network`
+        : `noticed after ${noticedMs} ms, live ${liveAfterMs} ms after the network`) +
+        ` (reconnects ${live.uplink.reconnects})`,
     );
     assert.ok(
       liveAfterMs <= 2000,

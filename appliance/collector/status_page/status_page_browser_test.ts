@@ -218,8 +218,8 @@ describe('collector status page in Chromium', () => {
     await uplink.getByText('the encoder closed the connection').waitFor({ timeout: 5_000 });
   });
 
-  test('a screenshot for the docs only when ROOMCAST_SCREENSHOT_DIR is set', async () => {
-    const target = process.env.ROOMCAST_SCREENSHOT_DIR;
+  test('a screenshot for the docs only when DOCS_SCREENSHOT_DIR is set', async () => {
+    const target = process.env.DOCS_SCREENSHOT_DIR;
     if (!target) return; // nothing is written into the repo by default
     await page.screenshot({ path: join(target, 'collector-status-page.png'), fullPage: true });
   });
