@@ -80,6 +80,9 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
 
   const uplink = createUplinkController({
     streamKey: config.streamKey,
+    unavailable: client
+      ? undefined
+      : 'no node secret configured (collector.nodeSecret); recording locally only',
     log: log.child({ part: 'uplink' }),
     askIngest: () => askIngest(client, config),
     connect: (attempt, target) => supervisor.send({ type: 'connect', attempt, target }),

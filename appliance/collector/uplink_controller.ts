@@ -28,6 +28,8 @@ export interface IngestAnswer {
 
 export interface UplinkControllerOptions {
   streamKey: string;
+  /** Why there can be no uplink at all (no node secret, say); the controller stays idle. */
+  unavailable?: string;
   /** Asks the edge where to push; rejects when it cannot say. */
   askIngest(): Promise<IngestAnswer>;
   connect(attempt: number, target: UplinkTarget): void;
@@ -100,6 +102,8 @@ export function createUplinkController(options: UplinkControllerOptions): Uplink
   let ingest: IngestAnswer | null = null;
   let retryAt: number | null = null;
   let asking = false;
+  /** The ingest question has failed since its last answer: log the next answer, not each failure. */
+  let askFailing = false;
   let stopped = false;
 
   const askIngest = async () => {
@@ -114,14 +118,19 @@ export function createUplinkController(options: UplinkControllerOptions): Uplink
         });
       }
       ingest = answer;
+      if (askFailing) log.info('the edge answers the ingest question again');
+      askFailing = false;
     } catch (error) {
       // Keep the last answer: the encoder is probably still where it was.
       if (!lastFailure) {
         lastFailure = `the edge did not say where to push: ${(error as Error).message}`;
       }
-      log.warn('the edge did not answer the ingest question', {
-        reason: (error as Error).message,
-      });
+      if (!askFailing) {
+        log.warn('the edge did not answer the ingest question; asking again after failures', {
+          reason: (error as Error).message,
+        });
+      }
+      askFailing = true;
     } finally {
       asking = false;
     }
@@ -189,9 +198,10 @@ export function createUplinkController(options: UplinkControllerOptions): Uplink
   return {
     start() {
       if (stopped) return;
-      if (!options.streamKey) {
+      if (!options.streamKey || options.unavailable) {
         state = 'idle';
-        lastFailure = 'no stream key configured (collector.streamKey); recording locally only';
+        lastFailure = options.unavailable ??
+          'no stream key configured (collector.streamKey); recording locally only';
         return;
       }
       if (attempt) return;

@@ -190,6 +190,26 @@ describe('start', () => {
     assert.equal(h.connects.length, 1);
     assert.equal(h.connects[0]!.target.host, 'enc-2.example.net');
     assert.equal(h.controller.snapshot().reconnects, 0, 'no attempt had failed yet');
+    // One warning for the whole outage and one line when it ends, not one per question.
+    assert.equal(h.log.lines.filter((l) => l.includes('did not answer the ingest')).length, 1);
+    assert.equal(
+      h.log.lines.filter((l) => l.includes('answers the ingest question again')).length,
+      1,
+    );
+  });
+
+  test('without a node secret it stays idle with that reason, key or not', async () => {
+    const h = harness({ unavailable: 'no node secret configured (collector.nodeSecret)' });
+    h.controller.start();
+    await flush();
+    for (let i = 0; i < 20; i++) h.advance(250);
+    assert.equal(h.controller.snapshot().state, 'idle');
+    assert.equal(
+      h.controller.snapshot().lastFailure,
+      'no node secret configured (collector.nodeSecret)',
+    );
+    assert.deepEqual(h.asks, []);
+    assert.deepEqual(h.connects, []);
   });
 });
 
