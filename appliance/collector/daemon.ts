@@ -27,6 +27,10 @@ export interface CollectorOptions {
   log: Logger;
   /** Pipeline worker entry (tests only). */
   workerEntry?: string;
+  /** Free bytes of the recording disk (tests simulate a filling disk); statfs by default. */
+  freeBytes?: (dir: string) => Promise<number>;
+  /** How often the disk is checked, ms (5000). */
+  diskCheckMs?: number;
 }
 
 export interface Collector {
@@ -175,6 +179,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     pauseBelowMb: config.recording.pauseBelowMb,
     rotateOldest: config.recording.rotateOldest,
     isInUse: (file) => file === recording.currentFile,
+    freeBytes: options.freeBytes,
     log: log.child({ part: 'disk' }),
   });
   const checkDisk = async () => {
@@ -248,7 +253,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       log.error('status tick failed', { reason: (error as Error).message });
     }
   }, TICK_MS);
-  const diskTimer = setInterval(() => void checkDisk(), DISK_CHECK_MS);
+  const diskTimer = setInterval(() => void checkDisk(), options.diskCheckMs ?? DISK_CHECK_MS);
 
   const presence: EdgePresence | null = client
     ? startEdgePresence({
