@@ -1,27 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type CapturePlan, describeCapturePipeline, describeUplinkPipeline } from './describe.ts';
+import { describeCapturePipeline, describeUplinkPipeline } from './describe.ts';
+import { SAMPLE_PLAN } from './sample_plan.ts';
 
-const plan: CapturePlan = {
-  room: 'main-hall',
-  source: { kind: 'test', device: '/dev/video0', deckLinkIndex: 0 },
-  audio: { kind: 'test', device: 'default' },
-  output: {
-    width: 1280,
-    height: 720,
-    fps: 30,
-    videoKbps: 2500,
-    audioKbps: 128,
-    preset: 'superfast',
-    gopSeconds: 2,
-  },
-  recording: {
-    location: '/var/lib/roomcast/recordings/main-hall/main-hall-20261121T094500Z-%05d.ts',
-    segmentSeconds: 60,
-    videoKbps: 8000,
-  },
-  clockEpoch: '2026-11-21T09:45:00.000Z',
-};
+const plan = SAMPLE_PLAN;
 
 // Everything after the two capture chains is the same for every source.
 const CONFORM_VIDEO = 'queue max-size-time=1000000000 ! deinterlace mode=auto ! videoconvert ! ' +

@@ -10,24 +10,13 @@ import {
   describeUplinkPipeline,
   ELEMENT,
 } from '../pipeline/describe.ts';
+import { SAMPLE_PLAN } from '../pipeline/sample_plan.ts';
 import { CAPTURE_ELEMENT, MIC_ELEMENT } from '../pipeline/sources/source.ts';
 import { loadGst } from './gst.ts';
 
 const base: CapturePlan = {
-  room: 'main-hall',
-  source: { kind: 'test', device: '/dev/video0', deckLinkIndex: 0 },
-  audio: { kind: 'test', device: 'default' },
-  output: {
-    width: 1280,
-    height: 720,
-    fps: 30,
-    videoKbps: 2500,
-    audioKbps: 128,
-    preset: 'superfast',
-    gopSeconds: 2,
-  },
-  recording: { location: '/tmp/a dir/rec-%05d.ts', segmentSeconds: 60, videoKbps: 8000 },
-  clockEpoch: '2026-11-21T09:45:00.000Z',
+  ...SAMPLE_PLAN,
+  recording: { ...SAMPLE_PLAN.recording, location: '/tmp/a dir/rec-%05d.ts' },
 };
 
 const variants: Array<[string, Partial<CapturePlan>]> = [
