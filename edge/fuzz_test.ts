@@ -844,6 +844,23 @@ async function setUp(edge: TestEdge): Promise<Fixture> {
     200,
     'register col-1',
   );
+  // A collector report for main-hall, so the control room's read of it has one to show.
+  await expectJson(
+    edge.asNode(col1.id, col1.secret, `${API}/node/heartbeat`, {
+      v: 1,
+      nodeId: col1.id,
+      kind: 'collector',
+      room: 'main-hall',
+      state: 'live',
+      input: { present: true, format: '1280x720 30p' },
+      levels: [{ rmsDb: -18.5, peakDb: -6 }],
+      uplink: { state: 'live', bitrateKbps: 2500, reconnects: 0, lastFailureAt: null },
+      recording: { active: true, diskFreeMb: 50_000, lowDisk: false },
+      previewJpegBase64: null,
+    }),
+    200,
+    'collector heartbeat',
+  );
   const allowed = await expectJson(
     edge.asNode(
       enc1.id,
