@@ -267,15 +267,17 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
   for (const name of ['source', '480p', '360p']) {
     assert.equal(keyframeFrames[name], keyframeFrames['720p'], `keyframe positions of ${name}`);
   }
-  // The passthrough keeps the publisher's millisecond FLV timestamps and its own audio
-  // start, so its times may sit up to a frame off the transcoded rungs' 1/30 s grid.
+  // The passthrough keeps the publisher's millisecond FLV timestamps, and its start is
+  // set by where the first audio and video packets fall when ffmpeg joins the live
+  // stream: its times sit off the transcoded rungs' 1/30 s grid by a frame or so (36 ms
+  // seen on a loaded machine). Switching is by segment, whose pictures match (above).
   const frame = 1 / 30;
   const source = keyframes.source!.split(' ').map(Number);
   const encoded = reference.split(' ').map(Number);
   source.forEach((time, i) =>
     assert.ok(
-      Math.abs(time - encoded[i]!) < frame,
-      `source keyframe ${time} is within a frame of 720p's ${encoded[i]}`,
+      Math.abs(time - encoded[i]!) < 2 * frame,
+      `source keyframe ${time} is within two frames of 720p's ${encoded[i]}`,
     )
   );
 });
