@@ -13,8 +13,8 @@
 // * refused: the connection closed while publishing was being set up — the encoder said no
 //   to the key. Retried slowly, so a wrong key cannot trip the edge's brute-force limit.
 // * retries: the edge is asked again where to push after every failure (the encoder may
-//   have moved); the delay doubles from 250 ms to at most 1 s, so the uplink is back
-//   within about 2 s of the network.
+//   have moved); the delay grows from 250 ms to at most 750 ms, so the uplink is back
+//   well within 2 s of the network, even on a loaded box.
 import type { Logger } from '../../core/log.ts';
 import type { UplinkState } from './status.ts';
 import type { UplinkCounters, UplinkTarget } from './worker_protocol.ts';
@@ -66,7 +66,7 @@ export interface UplinkController {
 export const LIVE_AFTER_BYTES = 16 * 1024;
 export const STALL_MS = 2000;
 export const CONNECT_TIMEOUT_MS = 4000;
-export const RETRY_DELAYS_MS = [250, 500, 1000] as const;
+export const RETRY_DELAYS_MS = [250, 500, 750] as const;
 export const REFUSED_DELAYS_MS = [5000, 10_000, 30_000] as const;
 const DEFAULT_WINDOW_BYTES = 65_536;
 
