@@ -136,10 +136,12 @@ async function mediaPlaylist(rendition: string): Promise<MediaPlaylist> {
 
 /** The ladder's ffmpeg: the process whose argv writes into this room's HLS directory. */
 async function ladderPid(): Promise<number | null> {
+  // This stack's own HLS tree: other end-to-end tests run encoders with a room 'hall' too.
+  const ownRoomDir = `${join(dir, 'encoder/hls', ROOM)}/`;
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.startsWith('ffmpeg\0') && cmdline.includes(`/hls/${ROOM}/`)) return Number(entry);
+    if (cmdline.startsWith('ffmpeg\0') && cmdline.includes(ownRoomDir)) return Number(entry);
   }
   return null;
 }
