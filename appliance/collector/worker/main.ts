@@ -12,6 +12,8 @@ const BUS_POLL_MS = 50;
 const FEED_POLL_MS = 10;
 /** Uplink bus and counters: how soon the daemon hears of a failure or of going live. */
 const UPLINK_POLL_MS = 100;
+/** How long a clean stop waits for the recording's last file to be written out. */
+const FINISH_TIMEOUT_MS = 2000;
 
 let capture: Capture | null = null;
 let uplink: Uplink | null = null;
@@ -21,9 +23,6 @@ let stopping = false;
 function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
 }
-
-/** How long a clean stop waits for the recording's last file to be written out. */
-const FINISH_TIMEOUT_MS = 2000;
 
 function shutdown(code: number): void {
   if (stopping) return;
