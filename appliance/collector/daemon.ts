@@ -199,15 +199,15 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   await checkDisk();
 
   const status = (): CollectorStatus => {
-    const up = uplink.snapshot();
+    const { everLive, ...uplinkStatus } = uplink.snapshot();
     const workerState = supervisor.state();
     const playing = workerState === 'running';
     const started = recording.startedAt ? Date.parse(recording.startedAt) : null;
     return {
       nodeId: config.nodeId,
       room: config.room,
-      state: overallState(workerState, supervisor.restarts(), up.state, up.everLive),
-      onAir: up.state === 'live',
+      state: overallState(workerState, supervisor.restarts(), uplinkStatus.state, everLive),
+      onAir: uplinkStatus.state === 'live',
       worker: {
         state: workerState,
         pid: supervisor.pid(),
@@ -216,15 +216,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       },
       input,
       audio: { levels: playing ? audio.levels() : [], warnings: audio.warnings() },
-      uplink: {
-        state: up.state,
-        bitrateKbps: up.bitrateKbps,
-        reconnects: up.reconnects,
-        lastFailureAt: up.lastFailureAt,
-        lastFailure: up.lastFailure,
-        encoderNodeId: up.encoderNodeId,
-        target: up.target,
-      },
+      uplink: uplinkStatus,
       recording: {
         active: playing && !recording.paused && recording.currentFile !== null,
         dir: recordingDir,

@@ -16,7 +16,7 @@
 //   have moved); the delay grows from 250 ms to at most 750 ms, so the uplink is back
 //   well within 2 s of the network, even on a loaded box.
 import type { Logger } from '../../core/log.ts';
-import type { UplinkState } from './status.ts';
+import type { CollectorStatus, UplinkState } from './status.ts';
 import type { UplinkCounters, UplinkTarget } from './worker_protocol.ts';
 
 export interface IngestAnswer {
@@ -38,17 +38,8 @@ export interface UplinkControllerOptions {
   now?: () => number;
 }
 
-export interface UplinkSnapshot {
-  state: UplinkState;
-  bitrateKbps: number;
-  reconnects: number;
-  lastFailureAt: string | null;
-  lastFailure: string | null;
-  encoderNodeId: string | null;
-  target: string | null;
-  /** Whether the uplink was ever live since the daemon started. */
-  everLive: boolean;
-}
+/** The uplink as the status page shows it, and whether it was ever live since the start. */
+export type UplinkSnapshot = CollectorStatus['uplink'] & { everLive: boolean };
 
 export interface UplinkController {
   /** Begins (or, after the worker restarted, begins again) connecting. */
