@@ -11,7 +11,7 @@ import { runRedisBridge } from '../../edge/redis_bridge/main.ts';
 import { runCollector } from '../../appliance/collector/main.ts';
 import { runEncoder } from '../../appliance/encoder/main.ts';
 import { CliError, type Command } from '../command.ts';
-import { createEdgeClient } from '../edge_client.ts';
+import { runDemo } from '../demo.ts';
 import { readSecret } from '../secret_input.ts';
 import { isSecretKey } from '../../core/config/schema.ts';
 import { publishDecisionSchema, WIRE_VERSION } from '../../core/wire/contracts.ts';
@@ -183,46 +183,28 @@ export const processCommands: Command[] = [
   {
     name: 'demo',
     summary: 'Run the whole system on this machine on embedded defaults and print where to look.',
-    details:
-      'Today: the edge with a demo event and room. The encoder, a test-pattern collector and the player join as they are built.',
+    details: 'The edge, an encoder node (nginx-rtmp + ffmpeg) and a collector on the test ' +
+      'pattern, with a demo event and room, all in this process. Each run gives the demo nodes ' +
+      'fresh secrets and the room a fresh key, so nothing needs cleaning up between runs.',
     async run(ctx) {
       const config = await ctx.config();
       const log = processLogger(config, 'demo');
-      const edge = await runEdgeOnNode(config, log.child({ part: 'edge' }), bootstrapFromEnv());
-      const token = (await nodeFiles.readText(`${config.edge.dataDir}/admin-token`))?.trim() ??
-        null;
-      const client = createEdgeClient({
-        url: `http://${config.edge.listen.host}:${edge.port}`,
-        token,
-      });
-      const events = (await client.request<{ events: { id: string }[] }>('GET', '/events')).events;
-      if (!events.some((e) => e.id === 'demo')) {
-        await client.request('POST', '/events', { id: 'demo', title: 'roomcast demo event' });
+      let demo;
+      try {
+        demo = await runDemo(config, log, bootstrapFromEnv());
+      } catch (error) {
+        throw new CliError(`the demo could not start: ${(error as Error).message}`, 2);
       }
-      const rooms =
-        (await client.request<{ rooms: { id: string }[] }>('GET', '/rooms?event=demo')).rooms;
-      if (!rooms.some((r) => r.id === 'demo')) {
-        await client.request('POST', '/rooms', {
-          id: 'demo',
-          title: 'Demo room',
-          eventId: 'demo',
-          withKey: false,
-        });
-      }
-      const base = config.edge.publicUrl;
       ctx.out.line([
         '',
         `roomcast ${SOFTWARE_VERSION} demo is running:`,
-        `  edge API        ${base}/api/v1/health`,
-        `  OpenAPI         ${base}/api/v1/openapi.json`,
-        `  public rooms    ${base}/api/v1/public/rooms`,
-        `  operator CLI    npx roomcast room list   (uses the admin token in ${config.edge.dataDir}/admin-token)`,
+        ...demo.summary,
         '',
         'Ctrl-C stops it; running it again reuses the same data.',
       ].join('\n'));
       const signal = await untilSignal();
       log.info(`${signal}: stopping`);
-      await edge.stop();
+      await demo.stop();
     },
   },
 ];

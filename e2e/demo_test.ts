@@ -1,0 +1,161 @@
+// `roomcast demo` as the README's demo command runs it: one process with the edge, an
+// encoder (nginx-rtmp + ffmpeg) and a collector (GStreamer worker) on the test source.
+// Run twice in the same directory: each run goes live, Ctrl-C stops everything it started,
+// and the second run needs no cleanup.
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { freePort } from '../core/testing/net.ts';
+import { type RunningProcess, startProcess } from '../core/testing/process.ts';
+import { ROOMCAST, sleep } from './support/stack.ts';
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let edgeUrl: string;
+let statusUrl: string;
+const runs: RunningProcess[] = [];
+
+async function waitFor<T>(
+  what: string,
+  run: RunningProcess,
+  probe: () => Promise<T | null | false>,
+): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => null);
+    if (value) return value;
+    await sleep(250);
+  }
+  throw new Error(
+    `timed out waiting for ${what}\n--- demo output ---\n${run.output().slice(-4000)}`,
+  );
+}
+
+/**
+ * Processes the demo started and left behind: its pipeline worker, ffmpeg and nginx
+ * (as root its nginx runs under /tmp/roomcast-demo). nginx rewrites its argv and environ,
+ * so its workers are found as children of such a master, or as orphans.
+ */
+async function demoChildren(): Promise<string[]> {
+  const processes = await Promise.all(
+    (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry)).map(async (pid) => ({
+      pid,
+      cmdline: (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll(
+        '\0',
+        ' ',
+      ),
+      ppid: (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]
+        ?.split(' ')[1],
+    })),
+  );
+  const ours = (p: { cmdline: string }) =>
+    p.cmdline.includes(dir) || p.cmdline.includes('roomcast-demo') ||
+    p.cmdline.includes('collector/worker/main.ts');
+  const masters = new Set(processes.filter(ours).map((p) => p.pid));
+  return processes
+    .filter((p) => Number(p.pid) !== process.pid && p.cmdline)
+    .filter((p) =>
+      (ours(p) && !p.cmdline.includes('--test')) ||
+      (p.cmdline.startsWith('nginx: worker') && (masters.has(p.ppid ?? '') || p.ppid === '1'))
+    )
+    .map((p) => `${p.pid}: ${p.cmdline.slice(0, 120)}`);
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'roomcast-demo-e2e-'));
+  const ports = {
+    edge: await freePort(),
+    rtmp: await freePort(),
+    http: await freePort(),
+    agent: await freePort(),
+    status: await freePort(),
+  };
+  edgeUrl = `http://127.0.0.1:${ports.edge}`;
+  statusUrl = `http://127.0.0.1:${ports.status}`;
+  env = {
+    ...process.env,
+    ROOMCAST_EDGE_LISTEN_PORT: String(ports.edge),
+    ROOMCAST_EDGE_PUBLIC_URL: edgeUrl,
+    ROOMCAST_ENCODER_PUBLIC_URL: `http://127.0.0.1:${ports.http}`,
+    ROOMCAST_ENCODER_RTMP_PORT: String(ports.rtmp),
+    ROOMCAST_ENCODER_HTTP_PORT: String(ports.http),
+    ROOMCAST_ENCODER_AGENT_PORT: String(ports.agent),
+    ROOMCAST_COLLECTOR_STATUS_PORT: String(ports.status),
+    // A small picture: this test shares a 2-core CI machine with the other media tests.
+    ROOMCAST_COLLECTOR_OUTPUT_WIDTH: '640',
+    ROOMCAST_COLLECTOR_OUTPUT_HEIGHT: '360',
+    ROOMCAST_COLLECTOR_OUTPUT_VIDEO_KBPS: '800',
+    ROOMCAST_COLLECTOR_RECORDING_VIDEO_KBPS: '1200',
+    ROOMCAST_COLLECTOR_RECORDING_MIN_FREE_MB: '0',
+    ROOMCAST_COLLECTOR_RECORDING_PAUSE_BELOW_MB: '0',
+    XDG_CONFIG_HOME: join(dir, 'xdg'),
+  };
+});
+
+after(async () => {
+  for (const run of runs) await run.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+for (const round of [1, 2]) {
+  test(`demo run ${round}: the room goes live with HLS, Ctrl-C stops everything`, async () => {
+    const run = startProcess(process.execPath, [ROOMCAST, 'demo'], { cwd: dir, env });
+    runs.push(run);
+    await run.whenReady(
+      waitFor(
+        'the demo banner',
+        run,
+        () => Promise.resolve(run.output().includes('demo is running')),
+      ),
+    );
+    assert.match(run.output(), new RegExp(`collector status page +${statusUrl}/`));
+
+    try {
+      const room = await waitFor('the demo room to be live', run, async () => {
+        const body = await (await fetch(`${edgeUrl}/api/v1/public/rooms/demo`)).json();
+        return body.state === 'live' ? body : null;
+      });
+      assert.equal(room.title, 'Demo room');
+      await waitFor('the collector on air', run, async () => {
+        return (await (await fetch(`${statusUrl}/api/status`)).json()).onAir === true;
+      });
+      const grant = await (await fetch(`${edgeUrl}/api/v1/public/rooms/demo/playback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })).json();
+      const master = await waitFor('the master playlist', run, async () => {
+        const response = await fetch(grant.url);
+        return response.status === 200 ? await response.text() : null;
+      });
+      for (const rendition of ['source/', '360p/', 'audio/']) {
+        assert.ok(master.includes(rendition), `master lists ${rendition}:\n${master}`);
+      }
+      // Fresh media from this run, not a playlist left by the last one.
+      const playlistUrl = grant.url.replace('master.m3u8', 'source/index.m3u8');
+      const segments = async () =>
+        (await (await fetch(playlistUrl)).text()).split('\n').filter((l) =>
+          l && !l.startsWith('#')
+        );
+      const first = await waitFor('a source playlist', run, async () => {
+        const found = await segments();
+        return found.length ? found : null;
+      });
+      await waitFor('a new segment', run, async () => {
+        return (await segments()).some((segment) => !first.includes(segment));
+      });
+    } catch (error) {
+      await run.stop();
+      throw error;
+    }
+
+    // Ctrl-C: the demo stops its collector, encoder (nginx, ffmpeg) and edge, and exits 0.
+    const exited = new Promise<number | null>((resolve) => run.child.once('exit', resolve));
+    run.child.kill('SIGINT');
+    assert.equal(await exited, 0, run.output().slice(-2000));
+    await sleep(500);
+    assert.deepEqual(await demoChildren(), [], 'nothing the demo started is left running');
+  });
+}
