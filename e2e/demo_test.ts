@@ -34,30 +34,31 @@ async function waitFor<T>(
 }
 
 /**
- * Processes the demo started and left behind: its pipeline worker, ffmpeg and nginx
- * (as root its nginx runs under /tmp/roomcast-demo). nginx rewrites its argv and environ,
+ * Processes the demo started and left behind: its pipeline worker (told apart from other
+ * tests' collectors by its status port), ffmpeg and nginx (under /tmp/roomcast-demo-…
+ * when run as root, else under the test directory). nginx rewrites its argv and environ,
  * so its workers are found as children of such a master, or as orphans.
  */
 async function demoChildren(): Promise<string[]> {
   const processes = await Promise.all(
     (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry)).map(async (pid) => ({
       pid,
-      cmdline: (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll(
-        '\0',
-        ' ',
-      ),
+      cmdline: (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''))
+        .replaceAll('\0', ' '),
+      environ: await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => ''),
       ppid: (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]
         ?.split(' ')[1],
     })),
   );
-  const ours = (p: { cmdline: string }) =>
-    p.cmdline.includes(dir) || p.cmdline.includes('roomcast-demo') ||
-    p.cmdline.includes('collector/worker/main.ts');
+  const ours = (p: (typeof processes)[number]) =>
+    p.cmdline.includes(dir) || p.cmdline.includes('/roomcast-demo-') ||
+    (p.cmdline.includes('collector/worker/main.ts') &&
+      p.environ.includes(`ROOMCAST_COLLECTOR_STATUS_PORT=${new URL(statusUrl).port}\0`));
   const masters = new Set(processes.filter(ours).map((p) => p.pid));
   return processes
-    .filter((p) => Number(p.pid) !== process.pid && p.cmdline)
+    .filter((p) => Number(p.pid) !== process.pid && p.cmdline && !p.cmdline.includes('--test'))
     .filter((p) =>
-      (ours(p) && !p.cmdline.includes('--test')) ||
+      ours(p) ||
       (p.cmdline.startsWith('nginx: worker') && (masters.has(p.ppid ?? '') || p.ppid === '1'))
     )
     .map((p) => `${p.pid}: ${p.cmdline.slice(0, 120)}`);
