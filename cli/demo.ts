@@ -48,7 +48,7 @@ export async function runDemo(
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     // Collector first (it ends its recording cleanly), the edge last.
-    for (const stopOne of stops.reverse()) {
+    for (const stopOne of [...stops].reverse()) {
       await stopOne().catch((error) => log.error('demo stop', { reason: String(error) }));
     }
   };
