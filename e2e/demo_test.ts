@@ -7,6 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { launchChromium } from '../core/testing/chromium.ts';
 import { freePort } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import { ROOMCAST, sleep } from './support/stack.ts';
@@ -147,6 +148,17 @@ for (const round of [1, 2]) {
       await waitFor('a new segment', run, async () => {
         return (await segments()).some((segment) => !first.includes(segment));
       });
+      // The viewers' room list, served by the edge, shows the room live.
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${edgeUrl}/`);
+        const row = page.locator('li[data-room="demo"]');
+        await row.locator('[data-state="live"]').waitFor({ timeout: 15_000 });
+        assert.match(await row.textContent() ?? '', /Demo room\s+LIVE\s+\d+ viewers?/);
+      } finally {
+        await browser.close();
+      }
     } catch (error) {
       await run.stop();
       throw error;

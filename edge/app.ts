@@ -17,6 +17,7 @@ import {
 } from './http_error.ts';
 import { nodeRoutes } from './routes/nodes.ts';
 import { operatorRoutes } from './routes/operator.ts';
+import { type PageFiles, pageRoutes } from './routes/pages.ts';
 import { publicRoutes } from './routes/public.ts';
 
 export const API_BASE = '/api/v1';
@@ -25,7 +26,7 @@ function isErrorStatus(status: number): status is ErrorStatus {
   return status in ERROR_CODES;
 }
 
-export function createApp(deps: EdgeDeps) {
+export function createApp(deps: EdgeDeps, pages: PageFiles | null = null) {
   const app = new OpenAPIHono<EdgeEnv>();
 
   app.onError((error, c) => {
@@ -97,6 +98,7 @@ export function createApp(deps: EdgeDeps) {
   app.route(API_BASE, operatorRoutes(deps));
   app.route(API_BASE, nodeRoutes(deps));
   app.route(API_BASE, publicRoutes(deps));
+  app.route('/', pageRoutes(pages));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -19,6 +19,18 @@ const denoFiles: HostFiles = {
     await Deno.writeTextFile(path, text, { mode: 0o600 });
     await Deno.chmod(path, 0o600);
   },
+  pages: {
+    read: async (path) => {
+      try {
+        return await Deno.readFile(new URL(path, new URL('../web/dist/', import.meta.url)));
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.IsADirectory) {
+          return null;
+        }
+        throw error;
+      }
+    },
+  },
 };
 
 async function main(): Promise<void> {

@@ -6,6 +6,9 @@ import type { Logger } from '../core/log.ts';
 import type { RoomcastConfig } from '../core/config/schema.ts';
 import { type BootstrapInput, type HostFiles, type StartedEdge, startEdge } from './start.ts';
 
+/** The built viewer pages (npm run build:web; scripts/setup.sh builds them). */
+const WEB_DIST = new URL('../web/dist/', import.meta.url);
+
 export const nodeFiles: HostFiles = {
   ensureDir: async (path) => {
     await mkdir(path, { recursive: true, mode: 0o700 });
@@ -21,6 +24,16 @@ export const nodeFiles: HostFiles = {
   writeSecret: async (path, text) => {
     await writeFile(path, text, { mode: 0o600 });
     await chmod(path, 0o600);
+  },
+  pages: {
+    read: async (path) => {
+      try {
+        return new Uint8Array(await readFile(new URL(path, WEB_DIST)));
+      } catch (error) {
+        if (['ENOENT', 'EISDIR'].includes((error as { code?: string }).code ?? '')) return null;
+        throw error;
+      }
+    },
   },
 };
 

@@ -11,6 +11,7 @@ import { applyMigrations } from './db/migrate.ts';
 import type { EdgeDeps } from './deps.ts';
 import { bootstrapAdmin } from './services/accounts.ts';
 import { createMemoryStore } from './store/memory.ts';
+import type { PageFiles } from './routes/pages.ts';
 import type { LiveStore } from './store/store.ts';
 import { createUpstashStore } from './store/upstash.ts';
 
@@ -21,6 +22,8 @@ export interface HostFiles {
   readText(path: string): Promise<string | null>;
   /** Writes a file only its owner can read (mode 0600). */
   writeSecret(path: string, text: string): Promise<void>;
+  /** The viewer pages built into web/dist, or null where this runtime has none. */
+  pages: PageFiles | null;
 }
 
 export interface BootstrapInput {
@@ -102,7 +105,7 @@ export async function startEdge(
   }
 
   return {
-    app: createApp(deps),
+    app: createApp(deps, files.pages),
     deps,
     bootstrapped: admin ? { email, tokenFile } : null,
     close: async () => {

@@ -60,4 +60,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   npm rebuild node-gtk --build-from-source
   echo "$want" > "$stamp"
 fi
+# The viewer pages (web/ → web/dist, served by the edge), rebuilt when their sources or the
+# installed packages changed (a stamp in web/dist). Vite takes a second or two.
+web_stamp=web/dist/.roomcast-sources.sha256
+web_want=$( (find web -path web/dist -prune -o -type f -print | sort | xargs sha256sum; cat "$stamp") | sha256sum | cut -d' ' -f1)
+if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_want" ]; then
+  echo "setup: building the viewer pages (vite build)"
+  npx vite build --config web/vite.config.ts --logLevel warn
+  echo "$web_want" > "$web_stamp"
+fi
 echo "setup: everything is installed"

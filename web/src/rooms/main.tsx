@@ -1,0 +1,4 @@
+import { render } from 'preact';
+import { RoomList } from './RoomList.tsx';
+
+render(<RoomList />, document.getElementById('app')!);
