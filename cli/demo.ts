@@ -95,6 +95,7 @@ export async function runDemo(
     const base = config.edge.publicUrl;
     return {
       summary: [
+        `  rooms (viewers' page)  ${base}/`,
         `  collector status page  ${collector.statusUrl}/`,
         `  public rooms (API)     ${base}/api/v1/public/rooms`,
         `  play the demo room     POST ${base}/api/v1/public/rooms/${DEMO.room}/playback → HLS URL`,
