@@ -6,12 +6,8 @@ import type { CollectorHeartbeat } from '../../core/wire/contracts.ts';
 export type UplinkState = CollectorHeartbeat['uplink']['state'];
 export type CollectorState = CollectorHeartbeat['state'];
 
-export interface ChannelLevel {
-  /** Loudness over the last ~100 ms, dBFS (−200 = digital silence). */
-  rmsDb: number;
-  /** Highest sample over the last ~100 ms, dBFS. */
-  peakDb: number;
-}
+/** One channel's loudness (rms) and highest sample (peak) in dBFS; −200 = digital silence. */
+export type ChannelLevel = CollectorHeartbeat['levels'][number];
 
 export interface AudioWarnings {
   /** Every channel below the silence threshold for a few seconds: a muted mixer feed. */

@@ -71,7 +71,6 @@ function harness(options: Partial<UplinkControllerOptions> = {}) {
       ackedBytes: 0,
       inBytes: 0,
       windowBytes: 0,
-      fedBytes: 0,
       ...values,
     });
   };

@@ -28,8 +28,6 @@ export interface UplinkCounters {
   inBytes: number;
   /** The acknowledgement window the server announced (bytes), 0 until known. */
   windowBytes: number;
-  /** Bytes handed to the feed since the attempt began. */
-  fedBytes: number;
 }
 
 export type WorkerMessage =

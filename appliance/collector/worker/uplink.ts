@@ -30,7 +30,6 @@ interface Connection {
   sink: GstElement;
   streamKey: string;
   waitingForKeyframe: boolean;
-  fedBytes: number;
 }
 
 /** ~10 s at 4 Mbit/s: what the feed may hold while a connection is slow. */
@@ -72,7 +71,6 @@ export function createUplink(options: UplinkOptions): Uplink {
         sink,
         streamKey: target.streamKey,
         waitingForKeyframe: true,
-        fedBytes: 0,
       };
       pipeline.setState(gst.State.PLAYING);
     },
@@ -92,7 +90,6 @@ export function createUplink(options: UplinkOptions): Uplink {
         connection.waitingForKeyframe = false;
         connection.src.setCaps(sample.getCaps());
       }
-      connection.fedBytes += Number(buffer.getSize());
       connection.src.pushBuffer(buffer);
     },
     poll() {
@@ -118,7 +115,7 @@ export function createUplink(options: UplinkOptions): Uplink {
       );
       send({
         type: 'uplinkCounters',
-        counters: { attempt: connection.attempt, ...stats, fedBytes: connection.fedBytes },
+        counters: { attempt: connection.attempt, ...stats },
       });
     },
     stop: close,
