@@ -844,7 +844,8 @@ async function setUp(edge: TestEdge): Promise<Fixture> {
     200,
     'register col-1',
   );
-  // A collector report for main-hall, so the control room's read of it has one to show.
+  // A collector report for main-hall, so the control room's read of it and the room's
+  // thumbnail have one to show.
   await expectJson(
     edge.asNode(col1.id, col1.secret, `${API}/node/heartbeat`, {
       v: 1,
@@ -856,7 +857,7 @@ async function setUp(edge: TestEdge): Promise<Fixture> {
       levels: [{ rmsDb: -18.5, peakDb: -6 }],
       uplink: { state: 'live', bitrateKbps: 2500, reconnects: 0, lastFailureAt: null },
       recording: { active: true, diskFreeMb: 50_000, lowDisk: false },
-      previewJpegBase64: null,
+      previewJpegBase64: '/9j/4AAQSkZJRg==',
     }),
     200,
     'collector heartbeat',
@@ -1128,6 +1129,9 @@ test('fuzz: thousands of malformed requests to every route get a 4xx, never a 5x
       }),
       [`POST ${API}/public/rooms/{id}/playback`]: () => ({
         body: rng.chance(0.5) ? { session: 'viewer-session-1' } : ({} as JsonObject),
+      }),
+      [`POST ${API}/public/rooms/{id}/heartbeat`]: () => ({
+        body: { session: 'viewer-session-1', playing: rng.chance(0.5) },
       }),
     };
     const validFor = (route: Route): ValidRequest => {

@@ -16,4 +16,6 @@ export const liveKeys = {
   roomStatus: (roomId: string) => `room:${roomId}:status`,
   /** The collector's last heartbeat for a room, JSON. */
   collectorStatus: (roomId: string) => `room:${roomId}:collector`,
+  /** A player's last heartbeat for a room (JSON), expiring when the player goes quiet. */
+  viewerSession: (roomId: string, session: string) => `room:${roomId}:viewer:${session}`,
 } as const;

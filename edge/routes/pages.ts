@@ -1,6 +1,7 @@
 // The viewers' pages (web/, built by Vite into web/dist) served by the edge itself, so one
 // origin carries pages and API. Web APIs only: the runtime hands in how to read a file.
 import { Hono } from 'hono';
+import { roomIdSchema } from '../../core/wire/contracts.ts';
 import { errorBody } from '../http_error.ts';
 
 /** Reads a built page file by its path inside web/dist; null when there is none. */
@@ -17,6 +18,25 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+/**
+ * The pages load only their own scripts and styles; the player fetches playlists and
+ * segments from encoder nodes on other origins (which ones changes as nodes come and go),
+ * so media and connections may go anywhere. Inline styles: Preact's `style` props.
+ */
+const PAGE_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  'media-src * blob:',
+  'connect-src *',
+  "base-uri 'none'",
+  "form-action 'none'",
+];
+
+/** Which sites may frame a page: the embed player anywhere, the others only ourselves. */
+const FRAMING = { embed: 'frame-ancestors *', own: "frame-ancestors 'self'" };
+
 /** Asset names carry a content hash (Vite): they never change, so they are cached for good. */
 const ASSET = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.(?:js|css|svg|png|woff2)$/;
 
@@ -30,21 +50,36 @@ export function pageRoutes(pages: PageFiles | null) {
       { status: 503, headers: { 'content-type': 'application/json' } },
     );
 
-  const serve = async (path: string, cache: string) => {
+  const serve = async (path: string, cache: string, framing?: string) => {
     if (!pages) return notBuilt();
     const body = await pages.read(path);
-    if (!body) return path === 'index.html' ? notBuilt() : null;
+    if (!body) return path.endsWith('.html') ? notBuilt() : null;
     const type = TYPES[path.slice(path.lastIndexOf('.'))] ?? 'application/octet-stream';
-    return new Response(body, {
-      headers: {
-        'content-type': type,
-        'cache-control': cache,
-        'x-content-type-options': 'nosniff',
-      },
-    });
+    const headers: Record<string, string> = {
+      'content-type': type,
+      'cache-control': cache,
+      'x-content-type-options': 'nosniff',
+    };
+    if (framing) headers['content-security-policy'] = [...PAGE_POLICY, framing].join('; ');
+    return new Response(body, { headers });
   };
+  // HTML names its hashed assets, so it is revalidated on every load.
+  const page = (file: string, framing: string) => serve(file, 'no-cache', framing);
 
-  app.get('/', async (c) => (await serve('index.html', 'no-cache')) ?? c.notFound());
+  app.get('/', async () => (await page('index.html', FRAMING.own))!);
+  // One page per kind; the script reads the room from the path. Ids that cannot be a room
+  // are a 404 here rather than a page that can only say so.
+  for (
+    const [prefix, file, framing] of [
+      ['watch', 'watch.html', FRAMING.own],
+      ['embed', 'embed.html', FRAMING.embed],
+    ] as const
+  ) {
+    app.get(`/${prefix}/:room`, async (c) => {
+      if (!roomIdSchema.safeParse(c.req.param('room')).success) return c.notFound();
+      return (await page(file, framing))!;
+    });
+  }
   app.get('/assets/:file', async (c) => {
     const file = c.req.param('file');
     if (!ASSET.test(file)) return c.notFound();

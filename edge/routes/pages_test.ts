@@ -5,6 +5,8 @@ import { type PageFiles, pageRoutes } from './pages.ts';
 const encoder = new TextEncoder();
 const FILES: Record<string, string> = {
   'index.html': '<!doctype html><title>rooms</title>',
+  'watch.html': '<!doctype html><title>watch</title>',
+  'embed.html': '<!doctype html><title>embed</title>',
   'assets/rooms-DptTDRiE.js': 'console.log(1)',
 };
 const fakePages: PageFiles = {
@@ -23,6 +25,26 @@ test('the room list page and its hashed assets: types and caching', async () => 
   assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8');
   assert.match(script.headers.get('cache-control') ?? '', /immutable/);
   assert.equal(script.headers.get('x-content-type-options'), 'nosniff');
+});
+
+test('watch and embed pages per room; only the embed page may be framed elsewhere', async () => {
+  const app = pageRoutes(fakePages);
+  const watch = await app.request('/watch/main-hall');
+  assert.equal(watch.status, 200);
+  assert.equal(await watch.text(), FILES['watch.html']);
+  assert.equal(watch.headers.get('cache-control'), 'no-cache');
+  const watchPolicy = watch.headers.get('content-security-policy') ?? '';
+  assert.match(watchPolicy, /script-src 'self'/);
+  assert.match(watchPolicy, /frame-ancestors 'self'/);
+  const embed = await app.request('/embed/main-hall');
+  assert.equal(await embed.text(), FILES['embed.html']);
+  assert.match(embed.headers.get('content-security-policy') ?? '', /frame-ancestors \*/);
+  assert.match((await app.request('/')).headers.get('content-security-policy') ?? '', /'self'/);
+  for (const path of ['/watch/Main_Hall', '/watch/', '/embed/-x', '/watch/a/b', '/watchers/a']) {
+    assert.equal((await app.request(path)).status, 404, path);
+  }
+  const unbuilt = await pageRoutes({ read: () => Promise.resolve(null) }).request('/watch/a');
+  assert.equal(unbuilt.status, 503);
 });
 
 test('missing, odd and traversing asset names are a 404; unbuilt pages a clear 503', async () => {

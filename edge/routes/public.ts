@@ -3,8 +3,22 @@
 import { playbackGrantSchema } from '../../core/wire/contracts.ts';
 import { DEFAULT_LADDER } from '../../core/wire/ladder.ts';
 import type { EdgeDeps } from '../deps.ts';
-import { grantPlayback, listPublicRooms, publicRoomDetail } from '../services/viewing.ts';
-import { createRoute, idParams, jsonBody, newRouter, responses, SECURITY } from './route.ts';
+import {
+  grantPlayback,
+  listPublicRooms,
+  publicRoomDetail,
+  recordViewerHeartbeat,
+  roomThumbnail,
+} from '../services/viewing.ts';
+import {
+  createRoute,
+  ERROR_RESPONSES,
+  idParams,
+  jsonBody,
+  newRouter,
+  responses,
+  SECURITY,
+} from './route.ts';
 import * as s from './schemas.ts';
 
 export function publicRoutes(deps: EdgeDeps) {
@@ -54,6 +68,47 @@ export function publicRoutes(deps: EdgeDeps) {
     }),
     async (c) =>
       c.json(await grantPlayback(deps, c.req.valid('param').id, c.req.valid('json').session), 200),
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/public/rooms/{id}/heartbeat',
+      tags: ['public'],
+      summary: "A player's heartbeat (every 30 s): keeps its session counted; answers the state",
+      security: SECURITY.public,
+      request: { params: idParams, body: jsonBody(s.viewerHeartbeatBodySchema) },
+      responses: responses(s.viewerHeartbeatAnswerSchema, 200),
+    }),
+    async (c) =>
+      c.json(
+        await recordViewerHeartbeat(deps, c.req.valid('param').id, c.req.valid('json')),
+        200,
+      ),
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/public/rooms/{id}/thumbnail.jpg',
+      tags: ['public'],
+      summary: "The live room's latest preview picture (JPEG), for room lists",
+      security: SECURITY.public,
+      request: { params: idParams },
+      responses: {
+        ...ERROR_RESPONSES,
+        200: {
+          description: 'a small JPEG',
+          content: { 'image/jpeg': { schema: s.binaryFileSchema } },
+        },
+      },
+    }),
+    async (c) => {
+      const jpeg = await roomThumbnail(deps, c.req.valid('param').id);
+      // Its URL changes with every preview (`?at=`); the bare URL is always the latest.
+      return c.body(jpeg.buffer as ArrayBuffer, 200, {
+        'content-type': 'image/jpeg',
+        'cache-control': 'public, max-age=5',
+      });
+    },
   );
   return app;
 }

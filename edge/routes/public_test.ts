@@ -187,3 +187,110 @@ test('a dropped publish shows "back soon" for a while, then offline', async () =
     await edge.close();
   }
 });
+
+/** A collector node reporting a preview picture for a room. */
+async function collectorPreview(edge: TestEdge, roomId: string, jpegBase64: string) {
+  const node = await (await edge.asOperator('POST', '/api/v1/nodes', {
+    id: 'col-1',
+    kind: 'collector',
+  })).json();
+  await edge.asNode('col-1', node.secret, '/api/v1/node/register', {
+    v: 1,
+    nodeId: 'col-1',
+    kind: 'collector',
+    softwareVersion: '0.1.0',
+    publicUrl: null,
+    rtmpUrl: null,
+    capacity: 1,
+  });
+  const beat = await edge.asNode('col-1', node.secret, '/api/v1/node/heartbeat', {
+    v: 1,
+    nodeId: 'col-1',
+    kind: 'collector',
+    room: roomId,
+    state: 'live',
+    input: { present: true, format: '1280x720p30' },
+    levels: [],
+    uplink: { state: 'live', bitrateKbps: 2500, reconnects: 0, lastFailureAt: null },
+    recording: { active: true, diskFreeMb: 50_000, lowDisk: false },
+    previewJpegBase64: jpegBase64,
+  });
+  assert.equal(beat.status, 200);
+}
+
+test('a live room has a thumbnail from its collector; once it drops, none is shown', async () => {
+  const edge = await createTestEdge();
+  try {
+    const { secret, sessionId } = await liveRoom(edge, 'main-hall');
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
+    await collectorPreview(edge, 'main-hall', btoa(String.fromCharCode(...jpeg)));
+    const listed = async () =>
+      (await (await edge.app.request('/api/v1/public/rooms')).json()).rooms[0];
+    const live = await listed();
+    assert.equal(live.state, 'live');
+    assert.match(
+      live.thumbnailUrl,
+      /^http:\/\/edge\.test\/api\/v1\/public\/rooms\/main-hall\/thumbnail\.jpg\?at=\d+$/,
+    );
+    const picture = await edge.app.request(new URL(live.thumbnailUrl).pathname);
+    assert.equal(picture.status, 200);
+    assert.equal(picture.headers.get('content-type'), 'image/jpeg');
+    assert.deepEqual(new Uint8Array(await picture.arrayBuffer()), jpeg);
+    assert.equal(
+      (await edge.app.request('/api/v1/public/rooms/nope/thumbnail.jpg')).status,
+      404,
+    );
+
+    // Off air the camera may show the crew setting up: not for the public.
+    await edge.asNode('enc-1', secret, '/api/v1/node/hooks/publish-done', {
+      v: 1,
+      nodeId: 'enc-1',
+      clientId: '3',
+      sessionId,
+      room: 'main-hall',
+    });
+    const dropped = await listed();
+    assert.equal(dropped.state, 'backSoon');
+    assert.equal(dropped.thumbnailUrl, null);
+    const hidden = await edge.app.request('/api/v1/public/rooms/main-hall/thumbnail.jpg');
+    assert.equal(hidden.status, 404);
+    assert.match((await hidden.json()).error.message, /no preview/);
+  } finally {
+    await edge.close();
+  }
+});
+
+test('player heartbeats keep a session counted and answer the room state; bad ones are named', async () => {
+  const edge = await createTestEdge();
+  try {
+    await liveRoom(edge, 'main-hall');
+    const beat = (body: unknown, room = 'main-hall') =>
+      edge.app.request(`/api/v1/public/rooms/${room}/heartbeat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const ok = await beat({ session: 'viewer-0001', playing: true });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { state: 'live', viewers: 0 });
+    const stored = await edge.deps.store.get('room:main-hall:viewer:viewer-0001');
+    assert.equal(JSON.parse(stored!).playing, true);
+    // One heartbeat may be lost; two are the end of the session.
+    edge.advance(40_000);
+    assert.notEqual(await edge.deps.store.get('room:main-hall:viewer:viewer-0001'), null);
+    edge.advance(40_000);
+    assert.equal(await edge.deps.store.get('room:main-hall:viewer:viewer-0001'), null);
+
+    const noSession = await beat({ playing: true });
+    assert.equal(noSession.status, 400);
+    assert.match((await noSession.json()).error.message, /session/);
+    const badSession = await beat({ session: 'a b', playing: true });
+    assert.equal(badSession.status, 400);
+    const extra = await beat({ session: 'viewer-0001', playing: true, admin: true });
+    assert.equal(extra.status, 400);
+    assert.equal((await beat({ session: 'viewer-0001', playing: 'yes' })).status, 400);
+    assert.equal((await beat({ session: 'viewer-0001', playing: false }, 'nope')).status, 404);
+  } finally {
+    await edge.close();
+  }
+});

@@ -25,6 +25,18 @@ export function jsonBody<S extends z.ZodType>(schema: S) {
   return { required: true, content: { 'application/json': { schema } } } as const;
 }
 
+/** What any route may answer besides success, each with a message naming the problem. */
+export const ERROR_RESPONSES = {
+  400: errorResponse('the request is malformed; the message names what is wrong'),
+  401: errorResponse('not authenticated (operator token or node signature)'),
+  403: errorResponse('authenticated but not allowed'),
+  404: errorResponse('not found'),
+  409: errorResponse('conflicts with the current state'),
+  413: errorResponse('body too large'),
+  415: errorResponse('body is not JSON'),
+  429: errorResponse('rate limited'),
+};
+
 /** The success response and every error response a route can give. */
 export function responses<S extends z.ZodType, Status extends 200 | 201 | 202>(
   schema: S,
@@ -32,15 +44,11 @@ export function responses<S extends z.ZodType, Status extends 200 | 201 | 202>(
 ) {
   return {
     [status]: { description: 'success', content: { 'application/json': { schema } } },
-    400: errorResponse('the request is malformed; the message names what is wrong'),
-    401: errorResponse('not authenticated (operator token or node signature)'),
-    403: errorResponse('authenticated but not allowed'),
-    404: errorResponse('not found'),
-    409: errorResponse('conflicts with the current state'),
-    413: errorResponse('body too large'),
-    415: errorResponse('body is not JSON'),
-    429: errorResponse('rate limited'),
-  } as { [K in Status]: { description: string; content: { 'application/json': { schema: S } } } };
+    ...ERROR_RESPONSES,
+    // Errors are answered by the error handler, not by the handlers: only success is typed.
+  } as unknown as {
+    [K in Status]: { description: string; content: { 'application/json': { schema: S } } };
+  };
 }
 
 export { createRoute };

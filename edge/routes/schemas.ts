@@ -128,6 +128,7 @@ export const publicRoomSchema = z.object({
   watchUrl: z.string(),
   playbackUrl: z.string().describe('POST here for a playback grant'),
   chatUrl: z.string(),
+  thumbnailUrl: z.string().nullable().describe('JPEG preview while live, else null'),
 }).meta({ id: 'PublicRoom' });
 export const publicRoomDetailSchema = publicRoomSchema.extend({
   renditions: z.array(
@@ -142,6 +143,16 @@ export const playbackBodySchema = z.object({
   /** Renewing: keep the same viewer session so viewer counts stay honest. */
   session: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
 }).strict();
+
+export const viewerHeartbeatBodySchema = z.object({
+  session: playbackBodySchema.shape.session.unwrap().describe("the playback grant's session"),
+  playing: z.boolean().describe('the picture is moving (not paused, stalled or offline)'),
+}).strict();
+export const viewerHeartbeatAnswerSchema = z.object({
+  state: publicRoomSchema.shape.state,
+  viewers: z.number(),
+}).meta({ id: 'ViewerHeartbeatAnswer' });
+export const binaryFileSchema = z.string().meta({ format: 'binary' });
 
 export const list = <S extends z.ZodType>(name: string, item: S) =>
   z.object({ [name]: z.array(item) });

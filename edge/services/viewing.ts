@@ -31,6 +31,8 @@ export interface PublicRoom {
   /** POST here for a playback grant (token + master playlist URL). */
   playbackUrl: string;
   chatUrl: string;
+  /** The venue box's latest preview while the room is live; null otherwise. */
+  thumbnailUrl: string | null;
 }
 
 export interface PublicRoomDetail extends PublicRoom {
@@ -38,6 +40,12 @@ export interface PublicRoomDetail extends PublicRoom {
 }
 
 const BACK_SOON_MS = 5 * 60_000;
+
+/**
+ * A viewer session counts as watching for this long after its last heartbeat: players
+ * send one every 30 s, so one lost heartbeat does not end a session.
+ */
+export const VIEWER_HEARTBEAT_TTL_MS = 75_000;
 
 interface RoomStatus {
   nodeId: string;
@@ -79,10 +87,33 @@ async function roomStatus(deps: EdgeDeps, roomId: string): Promise<RoomStatus | 
   return text ? JSON.parse(text) as RoomStatus : null;
 }
 
+interface CollectorPreview {
+  at: number;
+  jpeg: Uint8Array;
+}
+
+/**
+ * The collector's preview of a live room. Only while live: before and after, the camera
+ * may show a crew setting up, which is not for the public. A preview that is not valid
+ * base64 is no preview (the heartbeat schema checks the alphabet, not the padding).
+ */
+async function livePreview(deps: EdgeDeps, roomId: string): Promise<CollectorPreview | null> {
+  const text = await deps.store.get(liveKeys.collectorStatus(roomId));
+  const report = text ? JSON.parse(text) as { at: number; previewJpegBase64: string | null } : null;
+  if (!report?.previewJpegBase64) return null;
+  try {
+    const binary = atob(report.previewJpegBase64);
+    return { at: report.at, jpeg: Uint8Array.from(binary, (char) => char.charCodeAt(0)) };
+  } catch {
+    return null;
+  }
+}
+
 async function toPublicRoom(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoom> {
   const base = deps.settings.publicUrl;
   const state = await roomState(deps, room);
   const status = state === 'live' ? await roomStatus(deps, room.id) : null;
+  const preview = state === 'live' ? await livePreview(deps, room.id) : null;
   return {
     id: room.id,
     title: room.title,
@@ -92,6 +123,10 @@ async function toPublicRoom(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoo
     watchUrl: `${base}/watch/${room.id}`,
     playbackUrl: `${base}/api/v1/public/rooms/${room.id}/playback`,
     chatUrl: `${base}/api/v1/public/rooms/${room.id}/chat`,
+    // The query changes with each preview, so browsers may cache each one for good.
+    thumbnailUrl: preview
+      ? `${base}/api/v1/public/rooms/${room.id}/thumbnail.jpg?at=${preview.at}`
+      : null,
   };
 }
 
@@ -149,4 +184,37 @@ export async function grantPlayback(
     session: viewerSession,
     expiresAt: new Date(expires * 1000).toISOString(),
   };
+}
+
+/** The live room's preview JPEG; 404 when the room is not live or no preview is fresh. */
+export async function roomThumbnail(deps: EdgeDeps, roomId: string): Promise<Uint8Array> {
+  const room = await getRoom(deps, roomId);
+  const preview = (await roomState(deps, room)) === 'live' ? await livePreview(deps, roomId) : null;
+  if (!preview) throw new HttpError(404, `room '${roomId}' has no preview right now`);
+  return preview.jpeg;
+}
+
+export interface ViewerHeartbeatAnswer {
+  state: PublicRoomState;
+  viewers: number;
+}
+
+/**
+ * A player's heartbeat: the session is kept as watching (what billing will meter) and the
+ * player learns the room's state. Sessions are the playback grants' own ids.
+ */
+export async function recordViewerHeartbeat(
+  deps: EdgeDeps,
+  roomId: string,
+  heartbeat: { session: string; playing: boolean },
+): Promise<ViewerHeartbeatAnswer> {
+  const room = await getRoom(deps, roomId);
+  await deps.store.set(
+    liveKeys.viewerSession(roomId, heartbeat.session),
+    JSON.stringify({ playing: heartbeat.playing, at: deps.now() }),
+    { ttlMs: VIEWER_HEARTBEAT_TTL_MS },
+  );
+  const state = await roomState(deps, room);
+  const status = state === 'live' ? await roomStatus(deps, roomId) : null;
+  return { state, viewers: status?.viewers ?? 0 };
 }
