@@ -37,6 +37,11 @@ const DEMO_LADDER: Rendition[] = [
 export interface RunningDemo {
   /** Lines telling where to look. */
   summary: string[];
+  /**
+   * Stops the collector, or starts it again: what viewers see when a venue box drops off
+   * and comes back. Resolves to whether it is now running.
+   */
+  toggleCollector(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -79,30 +84,51 @@ export async function runDemo(
     stops.push(() => encoder.stop());
     await encoder.registered;
 
-    const collector = await startCollector({
-      config: {
-        ...config.collector,
-        nodeId: DEMO.collector,
-        nodeSecret: collectorSecret,
-        streamKey: key,
-        room: DEMO.room,
-        edgeUrl,
-      },
-      log: log.child({ part: 'collector' }),
+    const startDemoCollector = () =>
+      startCollector({
+        config: {
+          ...config.collector,
+          nodeId: DEMO.collector,
+          nodeSecret: collectorSecret,
+          streamKey: key,
+          room: DEMO.room,
+          edgeUrl,
+        },
+        log: log.child({ part: 'collector' }),
+      });
+    let collector: Awaited<ReturnType<typeof startCollector>> | null = await startDemoCollector();
+    const statusUrl = collector.statusUrl;
+    stops.push(async () => {
+      await collector?.stop();
+      collector = null;
     });
-    stops.push(() => collector.stop());
+    let toggling = Promise.resolve(true);
+    const toggleCollector = () =>
+      toggling = toggling.then(async () => {
+        if (collector) {
+          await collector.stop();
+          collector = null;
+          log.info('collector stopped (the room drops off air)');
+          return false;
+        }
+        collector = await startDemoCollector();
+        log.info('collector started again');
+        return true;
+      });
 
     const base = config.edge.publicUrl;
     return {
       summary: [
         `  rooms (viewers' page)  ${base}/`,
-        `  collector status page  ${collector.statusUrl}/`,
+        `  watch the demo room    ${base}/watch/${DEMO.room}`,
+        `  collector status page  ${statusUrl}/`,
         `  public rooms (API)     ${base}/api/v1/public/rooms`,
         `  play the demo room     POST ${base}/api/v1/public/rooms/${DEMO.room}/playback → HLS URL`,
         `  OpenAPI                ${base}/api/v1/openapi.json`,
         `  operator CLI           npx roomcast room list   (admin token in ${config.edge.dataDir}/admin-token)`,
         `  recordings             ${config.collector.recording.dir}/${DEMO.room}/`,
       ],
+      toggleCollector,
       stop,
     };
   } catch (error) {

@@ -3,36 +3,18 @@
 // Run twice in the same directory: each run goes live, Ctrl-C stops everything it started,
 // and the second run needs no cleanup.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { launchChromium } from '../core/testing/chromium.ts';
-import { freePort } from '../core/testing/net.ts';
-import { type RunningProcess, startProcess } from '../core/testing/process.ts';
-import { ROOMCAST, sleep } from './support/stack.ts';
+import type { RunningProcess } from '../core/testing/process.ts';
+import { demoRoomLive, type DemoSetup, prepareDemo, startDemo, waitFor } from './support/demo.ts';
+import { sleep } from './support/stack.ts';
 
+let setup: DemoSetup;
 let dir: string;
-let env: NodeJS.ProcessEnv;
 let edgeUrl: string;
 let statusUrl: string;
 const runs: RunningProcess[] = [];
-
-async function waitFor<T>(
-  what: string,
-  run: RunningProcess,
-  probe: () => Promise<T | null | false>,
-): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => null);
-    if (value) return value;
-    await sleep(250);
-  }
-  throw new Error(
-    `timed out waiting for ${what}\n--- demo output ---\n${run.output().slice(-4000)}`,
-  );
-}
 
 /**
  * Processes the demo started and left behind: its pipeline worker (told apart from other
@@ -66,34 +48,8 @@ async function demoChildren(): Promise<string[]> {
 }
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'roomcast-demo-e2e-'));
-  const ports = {
-    edge: await freePort(),
-    rtmp: await freePort(),
-    http: await freePort(),
-    agent: await freePort(),
-    status: await freePort(),
-  };
-  edgeUrl = `http://127.0.0.1:${ports.edge}`;
-  statusUrl = `http://127.0.0.1:${ports.status}`;
-  env = {
-    ...process.env,
-    ROOMCAST_EDGE_LISTEN_PORT: String(ports.edge),
-    ROOMCAST_EDGE_PUBLIC_URL: edgeUrl,
-    ROOMCAST_ENCODER_PUBLIC_URL: `http://127.0.0.1:${ports.http}`,
-    ROOMCAST_ENCODER_RTMP_PORT: String(ports.rtmp),
-    ROOMCAST_ENCODER_HTTP_PORT: String(ports.http),
-    ROOMCAST_ENCODER_AGENT_PORT: String(ports.agent),
-    ROOMCAST_COLLECTOR_STATUS_PORT: String(ports.status),
-    // A small picture: this test shares a 2-core CI machine with the other media tests.
-    ROOMCAST_COLLECTOR_OUTPUT_WIDTH: '640',
-    ROOMCAST_COLLECTOR_OUTPUT_HEIGHT: '360',
-    ROOMCAST_COLLECTOR_OUTPUT_VIDEO_KBPS: '800',
-    ROOMCAST_COLLECTOR_RECORDING_VIDEO_KBPS: '1200',
-    ROOMCAST_COLLECTOR_RECORDING_MIN_FREE_MB: '0',
-    ROOMCAST_COLLECTOR_RECORDING_PAUSE_BELOW_MB: '0',
-    XDG_CONFIG_HOME: join(dir, 'xdg'),
-  };
+  setup = await prepareDemo();
+  ({ dir, edgeUrl, statusUrl } = setup);
 });
 
 after(async () => {
@@ -103,22 +59,12 @@ after(async () => {
 
 for (const round of [1, 2]) {
   test(`demo run ${round}: the room goes live with HLS, Ctrl-C stops everything`, async () => {
-    const run = startProcess(process.execPath, [ROOMCAST, 'demo'], { cwd: dir, env });
+    const run = await startDemo(setup);
     runs.push(run);
-    await run.whenReady(
-      waitFor(
-        'the demo banner',
-        run,
-        () => Promise.resolve(run.output().includes('demo is running')),
-      ),
-    );
     assert.match(run.output(), new RegExp(`collector status page +${statusUrl}/`));
 
     try {
-      const room = await waitFor('the demo room to be live', run, async () => {
-        const body = await (await fetch(`${edgeUrl}/api/v1/public/rooms/demo`)).json();
-        return body.state === 'live' ? body : null;
-      });
+      const room = await demoRoomLive(setup, run);
       assert.equal(room.title, 'Demo room');
       await waitFor('the collector on air', run, async () => {
         return (await (await fetch(`${statusUrl}/api/status`)).json()).onAir === true;

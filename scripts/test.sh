@@ -19,5 +19,5 @@ deno test --cached-only --allow-all edge/routes/ edge/fuzz_test.ts edge/store/me
 
 echo "== node --test (via tsx): every *_test.ts"
 # Node 20's --test takes no globs: list the files ourselves.
-mapfile -t files < <(find core edge appliance cli e2e provisioning -name '*_test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+mapfile -t files < <(find core edge appliance cli e2e provisioning web/src -name '*_test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
 node --import tsx --test --test-concurrency=2 "${files[@]}"

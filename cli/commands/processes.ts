@@ -1,6 +1,7 @@
 // Commands that run a roomcast process or work on this machine's own config and data:
 // edge, redis-bridge, encoder, collector, demo, config check, admin bootstrap.
 import process from 'node:process';
+import { createInterface } from 'node:readline';
 import { createLogger, type Logger } from '../../core/log.ts';
 import type { RoomcastConfig } from '../../core/config/schema.ts';
 import { SOFTWARE_VERSION } from '../../core/version.ts';
@@ -33,6 +34,16 @@ export function untilSignal(): Promise<string> {
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
   });
+}
+
+/**
+ * Calls `onLine` for each line typed on stdin. An stdin that is closed or /dev/null (a
+ * service, a CI job) simply never calls it; close() stops reading so the process can exit.
+ */
+function onInputLines(onLine: (line: string) => void): { close(): void } {
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  lines.on('line', onLine);
+  return { close: () => lines.close() };
 }
 
 const bootstrapFromEnv = () => ({
@@ -200,9 +211,18 @@ export const processCommands: Command[] = [
         `roomcast ${SOFTWARE_VERSION} demo is running:`,
         ...demo.summary,
         '',
+        'Type c and Enter to stop the collector and start it again (see what viewers see).',
         'Ctrl-C stops it; running it again reuses the same data.',
       ].join('\n'));
+      const keys = onInputLines((line) => {
+        if (line.trim() !== 'c') return;
+        demo.toggleCollector().then(
+          (running) => ctx.out.line(running ? 'collector started' : 'collector stopped'),
+          (error) => log.error('collector toggle', { reason: String(error) }),
+        );
+      });
       const signal = await untilSignal();
+      keys.close();
       log.info(`${signal}: stopping`);
       await demo.stop();
     },

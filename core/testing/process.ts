@@ -24,6 +24,8 @@ export interface StartOptions {
   cwd?: string;
   /** A scratch directory of this program's, removed when it is stopped. */
   removeOnStop?: string;
+  /** Give it a stdin the test writes to (`child.stdin`); otherwise it reads /dev/null. */
+  withStdin?: boolean;
 }
 
 export function startProcess(
@@ -36,7 +38,7 @@ export function startProcess(
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: true,
   });
   let output = '';
