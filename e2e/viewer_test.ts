@@ -9,6 +9,8 @@
 // within the test. DOCS_SCREENSHOT_DIR=docs writes the README's screenshots.
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Frame, Page, Request } from 'playwright-core';
@@ -189,25 +191,35 @@ test('glass to glass: 30 s of the frame on screen against the clock', async () =
 });
 
 test('the embed page plays inside an iframe on another site', async () => {
+  // Another site (its own origin) with the snippet a host would paste.
+  const host = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(
+      `<!doctype html><title>A host site</title><h1>Our conference</h1>` +
+        `<iframe src="${setup.edgeUrl}/embed/demo" width="640" height="360" ` +
+        `allow="autoplay; fullscreen" allowfullscreen style="border:0"></iframe>`,
+    );
+  });
+  await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
   const page = await browser.newPage({ viewport: { width: 800, height: 500 } });
-  noDialogs(page);
-  // Another origin's page (about:blank here) with the snippet a host would paste.
-  await page.setContent(
-    `<iframe src="${setup.edgeUrl}/embed/demo" width="640" height="360" ` +
-      `allow="autoplay; fullscreen" allowfullscreen style="border:0"></iframe>`,
-  );
-  const frame = await waitFor(
-    'the embed frame',
-    demo,
-    () => Promise.resolve(page.frames().find((f) => f.url().includes('/embed/demo')) ?? null),
-  );
-  await waitFor(
-    'the embed to play',
-    demo,
-    async () => (await player(frame).attribute('state')) === 'playing',
-  );
-  await playsFor(frame, 5, 'the embed page');
-  await page.close();
+  try {
+    noDialogs(page);
+    await page.goto(`http://localhost:${(host.address() as AddressInfo).port}/`);
+    const frame = await waitFor(
+      'the embed frame',
+      demo,
+      () => Promise.resolve(page.frames().find((f) => f.url().includes('/embed/demo')) ?? null),
+    );
+    await waitFor(
+      'the embed to play',
+      demo,
+      async () => (await player(frame).attribute('state')) === 'playing',
+    );
+    await playsFor(frame, 5, 'the embed page');
+  } finally {
+    await page.close();
+    host.close();
+  }
 });
 
 test('an expired token is refused by nginx; the page renews its token and keeps playing', async () => {

@@ -13,6 +13,13 @@ export default defineConfig({
   build: {
     outDir: here('dist'),
     emptyOutDir: true,
-    rollupOptions: { input: { rooms: here('index.html') } },
+    // One page per entry; the player (and hls.js in it) becomes a chunk watch and embed share.
+    rollupOptions: {
+      input: {
+        rooms: here('index.html'),
+        watch: here('watch.html'),
+        embed: here('embed.html'),
+      },
+    },
   },
 });

@@ -1,6 +1,8 @@
-// Every room of the current event with its state and viewers, refreshed without a reload.
+// Every room of the current event with its preview, state and viewers, refreshed without a
+// reload.
 import { useEffect, useState } from 'preact/hooks';
 import { listRooms, type PublicRoom, STATE_LABELS } from '../api.ts';
+import { RoomThumbnail } from './RoomThumbnail.tsx';
 
 /** How often the list is fetched again: states change when a collector connects or drops. */
 const REFRESH_MS = 5000;
@@ -31,13 +33,14 @@ export function RoomList() {
   }, []);
 
   return (
-    <section aria-labelledby='rooms-title'>
+    <section class='rooms' aria-labelledby='rooms-title'>
       <h1 id='rooms-title'>Rooms</h1>
       {error && <p role='alert'>Cannot load the rooms right now ({error}); retrying.</p>}
       {rooms === null ? <p>Loading…</p> : rooms.length === 0 ? <p>No rooms yet.</p> : (
         <ul>
           {rooms.map((room) => (
             <li key={room.id} data-room={room.id}>
+              <RoomThumbnail room={room} />
               <a href={`/watch/${encodeURIComponent(room.id)}`}>{room.title}</a>{' '}
               <span class={`state state-${room.state}`} data-state={room.state}>
                 {STATE_LABELS[room.state]}

@@ -1,3 +1,5 @@
+import '../styles/base.css';
+import './rooms.css';
 import { render } from 'preact';
 import { RoomList } from './RoomList.tsx';
 

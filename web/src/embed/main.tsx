@@ -1,0 +1,14 @@
+import '../styles/base.css';
+import './embed.css';
+import { render } from 'preact';
+import { roomIdFromPath } from '../player/room_id.ts';
+import { latencyModeFrom } from '../player/tuning.ts';
+import { EmbedPage } from './EmbedPage.tsx';
+
+render(
+  <EmbedPage
+    roomId={roomIdFromPath(location.pathname, 'embed')}
+    latency={latencyModeFrom(location.search)}
+  />,
+  document.getElementById('app')!,
+);
