@@ -17,6 +17,7 @@ import { checkContinuity, readMediaTimeline } from '../core/testing/media_timeli
 import { freePort } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import type { CollectorStatus } from '../appliance/collector/status.ts';
+import { parseMediaPlaylist, programDateTimeMs } from '../appliance/encoder/hls/playlist_parse.ts';
 import { ROOMCAST, sleep, type Stack, startStack } from './support/stack.ts';
 
 const run = promisify(execFile);
@@ -48,6 +49,128 @@ async function hlsSegments(tokenQuery: string): Promise<string[]> {
   if (response.status !== 200) return [];
   return (await response.text()).split('\n').filter((line) => line && !line.startsWith('#'));
 }
+
+interface DatedSegment {
+  rendition: string;
+  uri: string;
+  /** The public playlist's EXT-X-PROGRAM-DATE-TIME (ms). */
+  publicMs: number;
+  /** What ffmpeg wrote for the same segment in its private playlist (ms). */
+  ffmpegMs: number;
+  durationMs: number;
+  /** When a poll first saw it listed (it appeared at most one poll before). */
+  seenAtMs: number;
+}
+
+/**
+ * Watches the public playlist of `rendition` (through nginx, as a player, every 25 ms)
+ * until `count` segments appeared while watched; for each, the date ffmpeg wrote in its
+ * private playlist.
+ */
+async function watchDates(
+  rendition: string,
+  tokenQuery: string,
+  count: number,
+): Promise<DatedSegment[]> {
+  const url =
+    `http://127.0.0.1:${stack.ports.http}/hls/${ROOM}/${rendition}/index.m3u8?${tokenQuery}`;
+  let seen: Set<string> | null = null;
+  const dated: DatedSegment[] = [];
+  const deadline = Date.now() + 40_000;
+  while (dated.length < count) {
+    assert.ok(Date.now() < deadline, `${count} new segments of ${rendition}`);
+    const response = await fetch(url);
+    const text = response.status === 200 ? await response.text() : '#EXTM3U\n';
+    const seenAtMs = Date.now();
+    const segments = parseMediaPlaylist(text).segments;
+    if (seen) {
+      for (const segment of segments.filter((s) => !seen!.has(s.uri))) {
+        const runId = segment.uri.replace(/-\d+\.m4s$/, '');
+        const own = parseMediaPlaylist(
+          await readFile(join(stack.dir, 'encoder/hls', ROOM, rendition, `${runId}.m3u8`), 'utf8'),
+        ).segments.find((s) => s.uri === segment.uri);
+        assert.ok(own?.programDateTime, `ffmpeg's date of ${segment.uri}`);
+        dated.push({
+          rendition,
+          uri: segment.uri,
+          publicMs: programDateTimeMs(segment.programDateTime!)!,
+          ffmpegMs: programDateTimeMs(own.programDateTime)!,
+          durationMs: segment.duration * 1000,
+          seenAtMs,
+        });
+      }
+    }
+    seen = new Set(segments.map((s) => s.uri));
+    await sleep(25);
+  }
+  return dated.slice(0, count);
+}
+
+/**
+ * EXT-X-PROGRAM-DATE-TIME is when the collector captured the segment's first frame: never
+ * later than the segment could have been published (it is complete only once the next
+ * frame arrived), before ffmpeg's own stamp by a plausible delay, and after the capture
+ * session began. Returns the run checked and figures for the log.
+ */
+async function checkCaptureDates(tokenQuery: string): Promise<{ runs: string[]; figures: string }> {
+  const session = await status();
+  const sessionStart = Date.parse(session.recording.startedAt!);
+  const dated = [
+    ...await watchDates('source', tokenQuery, 3),
+    ...await watchDates('audio', tokenQuery, 2),
+  ];
+  const lines: string[] = [];
+  for (const segment of dated) {
+    const ffmpegLaterMs = segment.ffmpegMs - segment.publicMs;
+    const seenAfterEndMs = segment.seenAtMs - (segment.publicMs + segment.durationMs);
+    lines.push(
+      `${segment.rendition}/${segment.uri}: ffmpeg's date ${ffmpegLaterMs} ms later; seen ` +
+        `listed ${seenAfterEndMs.toFixed(0)} ms after its end`,
+    );
+    // Had the agent kept ffmpeg's clock, the two would be equal. The least real delay is
+    // the collector's own (its AAC frames hold flvmux back ~20 ms) plus the trip to ffmpeg.
+    assert.ok(
+      ffmpegLaterMs >= 20 && ffmpegLaterMs <= 5000,
+      `${segment.uri}: ffmpeg's date is ${ffmpegLaterMs} ms after the public one`,
+    );
+    // A segment is complete only once the frame after it arrived: a date that makes it
+    // end after it was already listed is not its capture time.
+    assert.ok(
+      seenAfterEndMs >= 0,
+      `${segment.uri} ends ${-seenAfterEndMs} ms after it was seen listed`,
+    );
+    assert.ok(segment.publicMs >= sessionStart, `${segment.uri} dated before the capture began`);
+  }
+  // The clock itself: the agent logs the wall-clock time of FLV timestamp 0 it read from
+  // the stream; flvmux counts from its first buffer, a few ms into the capture session,
+  // and the worker takes that out, so it is the session's running time 0 to within a few ms.
+  const runs = [...new Set(dated.map((d) => d.uri.replace(/-\d+\.m4s$/, '')))];
+  for (const run of runs) {
+    const line = stack.encoder.output().split('\n').find((l) =>
+      l.includes("follow the publisher's capture clock") && l.includes(`run=${run} `)
+    );
+    const epoch = Date.parse(/captureEpoch=(\S+)/.exec(line ?? '')?.[1] ?? '');
+    assert.ok(
+      Math.abs(epoch - sessionStart) <= 50,
+      `${run}: capture epoch ${epoch - sessionStart} ms from the session's start (${line})`,
+    );
+    lines.push(`${run}: capture epoch ${epoch - sessionStart} ms after the session's start`);
+  }
+  // One shift per run and rendition: ffmpeg's spacing is kept.
+  for (const rendition of ['source', 'audio']) {
+    const shifts = new Map<string, number[]>();
+    for (const segment of dated.filter((d) => d.rendition === rendition)) {
+      const run = segment.uri.replace(/-\d+\.m4s$/, '');
+      shifts.set(run, [...(shifts.get(run) ?? []), segment.ffmpegMs - segment.publicMs]);
+    }
+    for (const [run, values] of shifts) {
+      assert.ok(Math.max(...values) - Math.min(...values) <= 2, `${rendition} ${run}: ${values}`);
+    }
+  }
+  return { runs, figures: lines.join('\n# ') };
+}
+
+let firstDatedRuns: string[] = [];
 
 before(async () => {
   // The proxy stands where the network would be; the encoder tells collectors to push
@@ -124,9 +247,11 @@ test('the test source reaches the encoder: HLS segments that ffprobe reads, stat
     `http://127.0.0.1:${stack.ports.http}/hls/${ROOM}/source/index.m3u8?${tokenQuery}`,
   )).text();
   const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(playlist)![1]!;
+  // As a native player (Safari) does: the URIs as nginx wrote them, token included.
   const parts = await Promise.all([init, ...segments.slice(-2)].map(async (uri) => {
+    assert.ok(uri.endsWith(`?${tokenQuery}`), `${uri} carries the token`);
     const response = await fetch(
-      `http://127.0.0.1:${stack.ports.http}/hls/${ROOM}/source/${uri}?${tokenQuery}`,
+      `http://127.0.0.1:${stack.ports.http}/hls/${ROOM}/source/${uri}`,
     );
     assert.equal(response.status, 200, uri);
     return new Uint8Array(await response.arrayBuffer());
@@ -165,6 +290,18 @@ test('the test source reaches the encoder: HLS segments that ffprobe reads, stat
   assert.equal(report.levels.length, 2);
   assert.equal(report.uplink.state, 'live');
   assert.equal(Buffer.from(report.previewJpegBase64, 'base64')[0], 0xff);
+});
+
+test("program date times are the collector's capture times, not ffmpeg's clock", async () => {
+  const { tokenQuery } = await stack.apiJson('POST', `/public/rooms/${ROOM}/playback`, {});
+  const { runs, figures } = await checkCaptureDates(tokenQuery);
+  firstDatedRuns = runs;
+  console.log(`# capture dates:\n# ${figures}`);
+  assert.match(
+    stack.encoder.output(),
+    /program date times follow the publisher's capture clock/,
+    'the agent says whose clock the dates follow',
+  );
 });
 
 test('the status page renders in Chromium: ON AIR, moving meters, a preview frame', async () => {
@@ -293,6 +430,13 @@ test('seven cuts (resets and silent freezes of 2-8 s): the uplink is back within
     const now = await hlsSegments(tokenQuery);
     return now.some((s) => !seen.includes(s));
   }, 20_000);
+});
+
+test("after the reconnects, a new run is dated by the new connection's capture clock", async () => {
+  const { tokenQuery } = await stack.apiJson('POST', `/public/rooms/${ROOM}/playback`, {});
+  const { runs, figures } = await checkCaptureDates(tokenQuery);
+  console.log(`# capture dates after the reconnects:\n# ${figures}`);
+  for (const run of runs) assert.ok(!firstDatedRuns.includes(run), `${run} is a later run`);
 });
 
 test('the recording of the session has no gap and lasts as long as the wall clock', async () => {

@@ -16,6 +16,7 @@ import {
   playbackTokenQuery,
   signPlaybackToken,
 } from '../core/wire/playback_token.ts';
+import { parseMediaPlaylist, programDateTimeMs } from '../appliance/encoder/hls/playlist_parse.ts';
 import { readStreams } from '../appliance/encoder/nginx/control.ts';
 import { sleep, type Stack, startStack } from './support/stack.ts';
 
@@ -258,6 +259,22 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
     keyframeFrames[name] = videoPackets.flatMap((line, i) => line.includes('K') ? [i] : [])
       .join(' ') + ` of ${videoPackets.length}`;
   }
+  // A publisher that sends no capture clock (this plain ffmpeg) keeps ffmpeg's own dates:
+  // the public playlist says exactly what ffmpeg wrote in its private one.
+  for (const name of Object.keys(byName)) {
+    const text = await readFile(join(dir, 'encoder/hls', ROOM, name, 'index.m3u8'), 'utf8');
+    const segment = parseMediaPlaylist(text).segments.find((s) => s.uri === common.at(-1));
+    const runId = common.at(-1)!.replace(/-\d+\.m4s$/, '');
+    const own = parseMediaPlaylist(
+      await readFile(join(dir, 'encoder/hls', ROOM, name, `${runId}.m3u8`), 'utf8'),
+    ).segments.find((s) => s.uri === common.at(-1));
+    assert.equal(
+      programDateTimeMs(segment!.programDateTime!),
+      programDateTimeMs(own!.programDateTime!),
+      `${name}: the date ffmpeg gave ${common.at(-1)}`,
+    );
+  }
+  assert.doesNotMatch(stack.encoder.output(), /capture clock/);
   // The transcoded rungs share one clock and one GOP: their keyframe times are identical.
   const reference = keyframes['720p']!;
   assert.ok(reference.split(' ').length >= 3, `keyframes of 720p: ${reference}`);

@@ -13,6 +13,11 @@ import type { Rendition } from '../../core/wire/contracts.ts';
 import { buildLadderArgv, initSegmentName, privatePlaylistPath } from './ffmpeg/argv.ts';
 import type { VideoBackend } from './ffmpeg/backend.ts';
 import { planLadder, type PlannedRendition, type SourceInfo } from './ffmpeg/ladder_plan.ts';
+import {
+  type CaptureClock,
+  captureClockOf,
+  createInputBannerParser,
+} from './ffmpeg/input_banner.ts';
 import { createProgressParser } from './ffmpeg/progress.ts';
 import { createStderrReader } from './ffmpeg/stderr_messages.ts';
 import { codecsFromInitSegment, renderMasterPlaylist } from './hls/master_playlist.ts';
@@ -20,7 +25,7 @@ import { createRenditionPlaylist, type RenditionPlaylist } from './hls/media_pla
 import { parseMediaPlaylist } from './hls/playlist_parse.ts';
 import { writeFileAtomic } from './hls/playlist_files.ts';
 import { sweepRoomDir } from './hls/janitor.ts';
-import { probeSource, sourceFromMeta, type SourceMeta } from './source.ts';
+import { createSourceSettler, probeSource, sourceFromMeta, type SourceMeta } from './source.ts';
 
 export type PipelineState = 'live' | 'idle' | 'ended';
 
@@ -79,6 +84,12 @@ interface Run {
   startedAt: number;
   /** Renditions that wrote at least one segment in this run. */
   started: Set<string>;
+  /**
+   * The publisher's capture clock and when the run's first frame was captured, from
+   * ffmpeg's input banner; null: the publisher sends none, ffmpeg's clock stays. Set as
+   * ffmpeg prints the banner, which is before it opens any output.
+   */
+  clock: { of: CaptureClock | null };
 }
 
 export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
@@ -137,9 +148,15 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
           return 0;
         }
       };
-      const added = playlist.ingest(current.runId, parseMediaPlaylist(text), sizeOf);
+      const added = playlist.ingest(
+        current.runId,
+        parseMediaPlaylist(text),
+        sizeOf,
+        current.clock.of?.captureStartMs ?? null,
+      );
       if (!added.length) continue;
       progressed = true;
+      if (current.started.size === 0) noteClock(current, playlist);
       current.started.add(rendition.name);
       await writeFileAtomic(join(dir, 'index.m3u8'), playlist.render());
       for (const file of playlist.expired()) {
@@ -177,14 +194,43 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     await writeFileAtomic(join(roomDir, 'master.m3u8'), text);
   };
 
+  /** Says once per run which clock its program date times follow. */
+  const noteClock = (current: Run, playlist: RenditionPlaylist) => {
+    const clock = current.clock.of;
+    if (!clock) return;
+    const shift = playlist.currentRunShiftMs();
+    const fields = {
+      run: current.runId,
+      captureEpoch: new Date(clock.epochMs).toISOString(),
+      start: clock.startSeconds,
+      captureStart: new Date(clock.captureStartMs).toISOString(),
+    };
+    if (typeof shift === 'number') {
+      log.info("program date times follow the publisher's capture clock", {
+        ...fields,
+        ffmpegLaterMs: -shift,
+      });
+    } else {
+      log.warn(
+        "the publisher's capture clock was not used for this run (is the collector's clock " +
+          "synchronised?); program date times follow ffmpeg's",
+        fields,
+      );
+    }
+  };
+
   const findSource = async (clientId: string): Promise<SourceInfo> => {
     const deadline = Date.now() + SOURCE_WAIT_MS;
+    // nginx's size can be wrong for a moment at the start (source.ts): it must hold.
+    const settler = createSourceSettler();
     while (Date.now() < deadline) {
       const meta = await options.sourceOf(clientId).catch(() => null);
-      const source = meta ? sourceFromMeta(meta) : null;
+      const source = settler.offer(meta ? sourceFromMeta(meta) : null, Date.now());
       if (source) return source;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    const latest = settler.latest();
+    if (latest) return latest;
     // Some publishers send no onMetaData; ffprobe reads the stream itself.
     return await probeSource(options.inputUrl, options.ffprobePath);
   };
@@ -208,12 +254,14 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       if (block.speed !== null) speed = block.speed;
     });
     child.stdout!.on('data', (chunk: Buffer) => progress.push(chunk.toString()));
+    const clock: Run['clock'] = { of: null };
+    const banner = createInputBannerParser((input) => (clock.of = captureClockOf(input)));
     const stderr = createStderrReader((message) => {
       const text = `ffmpeg: ${message.message}`;
       noteError(text);
       if (message.severity === 'info') log.info(text);
       else log.warn(text, { severity: message.severity });
-    });
+    }, { onInfoLine: (line) => banner.line(line) });
     child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
     child.stderr!.once('end', () => stderr.end());
     const exited = new Promise<void>((resolve) => {
@@ -228,7 +276,16 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       source: `${source.width}x${source.height}@${source.fps}`,
       renditions: plan.map((r) => r.name).join(','),
     });
-    return { runId, plan, source, child, exited, startedAt: Date.now(), started: new Set() };
+    return {
+      runId,
+      plan,
+      source,
+      child,
+      exited,
+      startedAt: Date.now(),
+      started: new Set(),
+      clock,
+    };
   };
 
   /** Watches one run until ffmpeg exits; kills it when it stalls. */

@@ -24,6 +24,12 @@ export interface Capture {
   poll(): void;
   /** Next FLV tag for the uplink, or null when none is waiting. */
   pullUplinkTag(): GstSample | null;
+  /**
+   * The wall-clock time (ms since the Unix epoch) of the pipeline's running time 0, read
+   * now off the pipeline's clock (so it follows the wall clock should NTP move it), or
+   * null before the pipeline plays.
+   */
+  wallClockAtRunningZeroMs(): number | null;
   pauseRecording(paused: boolean): void;
   /**
    * Asks the uplink encoder for a keyframe now: a new connection starts on one, and
@@ -95,7 +101,12 @@ export function createCapture(options: CaptureOptions): Capture {
         const [, state] = message.parseStateChanged();
         if (state === gst.State.PLAYING) {
           playing = true;
-          send({ type: 'playing', startedAt: runningTimeZero(), clockEpoch: plan.clockEpoch });
+          const zero = wallClockAtRunningZeroMs() ?? Date.now();
+          send({
+            type: 'playing',
+            startedAt: new Date(zero).toISOString(),
+            clockEpoch: plan.clockEpoch,
+          });
         }
         continue;
       }
@@ -111,11 +122,13 @@ export function createCapture(options: CaptureOptions): Capture {
   };
 
   // The wall-clock time of running time 0 (the first frame), read off the pipeline's
-  // clock: the PLAYING message is only seen on the next bus poll.
-  const runningTimeZero = () => {
+  // clock: the PLAYING message is only seen on the next bus poll, and the uplink asks on
+  // every new connection.
+  const wallClockAtRunningZeroMs = (): number | null => {
     const clock = pipeline.getClock();
-    const runningNs = clock ? Number(BigInt(clock.getTime()) - BigInt(pipeline.getBaseTime())) : 0;
-    return new Date(Date.now() - runningNs / 1e6).toISOString();
+    if (!clock) return null;
+    const runningNs = Number(BigInt(clock.getTime()) - BigInt(pipeline.getBaseTime()));
+    return Date.now() - runningNs / 1e6;
   };
 
   const pollPreview = () => {
@@ -162,6 +175,7 @@ export function createCapture(options: CaptureOptions): Capture {
       pollInput();
     },
     pullUplinkTag: () => uplinkFeed.tryPullSample(0),
+    wallClockAtRunningZeroMs: () => (playing ? wallClockAtRunningZeroMs() : null),
     requestUplinkKeyframe() {
       uplinkEncoder.sendEvent(gst.forceKeyUnitEvent());
     },

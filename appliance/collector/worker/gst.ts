@@ -67,6 +67,8 @@ export interface Gst {
   /** An upstream event asking an encoder for a keyframe now (GstVideo). */
   forceKeyUnitEvent(): unknown;
   newEosEvent(): unknown;
+  /** A buffer holding a copy of `bytes` (for a tag the uplink writes itself). */
+  newBuffer(bytes: Uint8Array): GstBuffer;
 }
 
 let loaded: Gst | undefined;
@@ -86,6 +88,7 @@ export function loadGst(): Gst {
   gst.forceKeyUnitEvent = () =>
     gstVideo.videoEventNewUpstreamForceKeyUnit(gst.CLOCK_TIME_NONE, true, 0);
   gst.newEosEvent = () => gst.Event.newEos();
+  gst.newBuffer = (bytes: Uint8Array) => gst.Buffer.newMemdup(bytes);
   loaded = gst as Gst;
   return loaded;
 }

@@ -61,7 +61,11 @@ function guarded(what: string, fn: () => void): () => void {
 
 function start(message: Extract<DaemonMessage, { type: 'start' }>): void {
   const gst = loadGst();
-  uplink = createUplink({ gst, send });
+  uplink = createUplink({
+    gst,
+    send,
+    wallClockAtRunningZeroMs: () => capture?.wallClockAtRunningZeroMs() ?? null,
+  });
   // The test pattern's beep sounds on each whole second of running time; starting on a
   // whole wall-clock second puts it where the burned-in clock turns over. The pipeline is
   // built (and paused) for that second first, then started on it.

@@ -2,15 +2,35 @@
 // rtmp2sink. One pipeline per connection attempt: on failure the daemon says disconnect
 // and connect again, and this small pipeline is thrown away and built anew while the
 // capture pipeline (and with it the recording) keeps running.
+//
+// Each connection also carries the capture clock (core/wire/capture_clock.ts): right
+// before its first keyframe goes an onMetaData with the wall-clock time of FLV timestamp
+// 0, and every onMetaData flvmux sends later carries it too. nginx-rtmp keeps only the
+// latest metadata for players that join later, so none may go without it; and it goes
+// after the sequence headers, whose SPS nginx reads a size from (640x352 for our 640x360).
+// Every onMetaData goes at timestamp 0: nginx passes it on with its own timestamp, and
+// ffmpeg takes one stamped later than 0 for a packet of an extra text stream as well,
+// which can move the input's start time (it counts a text stream starting < 1 s earlier).
+import { CAPTURE_EPOCH_KEY } from '../../../core/wire/capture_clock.ts';
 import { describeUplinkPipeline, ELEMENT } from '../pipeline/describe.ts';
 import type { UplinkTarget, WorkerMessage } from '../worker_protocol.ts';
-import { isVideoKeyframeTag } from './flv_tag.ts';
-import type { Gst, GstAppSrc, GstElement, GstSample } from './gst.ts';
+import {
+  captureEpochMs,
+  flvTimestampMs,
+  isVideoKeyframeTag,
+  SCRIPT_TAG,
+  tagType,
+  withFlvTimestamp,
+  withMetadataNumber,
+} from './flv_tag.ts';
+import type { Gst, GstAppSrc, GstBuffer, GstElement, GstSample } from './gst.ts';
 import { parseRtmpStats } from './gst_text.ts';
 
 export interface UplinkOptions {
   gst: Gst;
   send(message: WorkerMessage): void;
+  /** Wall-clock time (ms) of the capture pipeline's running time 0, or null before it plays. */
+  wallClockAtRunningZeroMs(): number | null;
 }
 
 export interface Uplink {
@@ -30,15 +50,50 @@ interface Connection {
   sink: GstElement;
   streamKey: string;
   waitingForKeyframe: boolean;
+  /** Wall-clock time of FLV timestamp 0, fixed at the first keyframe; null if unknown. */
+  captureEpochMs: number | null;
 }
 
 /** ~10 s at 4 Mbit/s: what the feed may hold while a connection is slow. */
 const MAX_QUEUED_BYTES = 5_000_000;
 const CONNECT_TIMEOUT_SECONDS = 3;
+/** GStreamer's GST_CLOCK_TIME_NONE: a buffer without a timestamp. */
+const CLOCK_TIME_NONE = 0xffff_ffff_ffff_ffffn;
 
 export function createUplink(options: UplinkOptions): Uplink {
   const { gst, send } = options;
   let current: Connection | null = null;
+  /** The newest onMetaData tag flvmux made (in the stream header or later), as bytes. */
+  let metadata: Uint8Array | null = null;
+
+  const bytesOf = (buffer: GstBuffer, size: number) =>
+    Uint8Array.from(buffer.extractDup(0, size) as ArrayLike<number>);
+
+  /** A buffer for `tag`, timed like the capture buffer it goes with. */
+  const tagBuffer = (tag: Uint8Array, like: GstBuffer) => {
+    const made = gst.newBuffer(tag);
+    made.pts = like.pts;
+    return made;
+  };
+
+  /** The newest metadata at timestamp 0, with the connection's capture clock if known. */
+  const connectionMetadata = (connection: Connection): Uint8Array | null => {
+    if (!metadata) return null;
+    const atZero = withFlvTimestamp(metadata, 0);
+    if (connection.captureEpochMs === null) return atZero;
+    return withMetadataNumber(atZero, CAPTURE_EPOCH_KEY, connection.captureEpochMs) ?? atZero;
+  };
+
+  const epochOf = (buffer: GstBuffer, head: Uint8Array): number | null => {
+    const zero = options.wallClockAtRunningZeroMs();
+    const pts = BigInt(buffer.pts);
+    if (zero === null || pts === CLOCK_TIME_NONE) return null;
+    return captureEpochMs({
+      wallClockAtRunningZeroMs: zero,
+      runningTimeNs: pts,
+      flvTimestampMs: flvTimestampMs(head),
+    });
+  };
 
   const close = () => {
     if (!current) return;
@@ -71,6 +126,7 @@ export function createUplink(options: UplinkOptions): Uplink {
         sink,
         streamKey: target.streamKey,
         waitingForKeyframe: true,
+        captureEpochMs: null,
       };
       pipeline.setState(gst.State.PLAYING);
     },
@@ -78,17 +134,26 @@ export function createUplink(options: UplinkOptions): Uplink {
       if (current?.attempt === attempt) close();
     },
     feed(sample) {
-      const connection = current;
       const buffer = sample.getBuffer();
-      if (!connection || !buffer) return;
+      if (!buffer) return;
+      const head = bytesOf(buffer, 12);
+      const script = tagType(head) === SCRIPT_TAG;
+      if (script) metadata = bytesOf(buffer, Number(buffer.getSize()));
       // FLV header, metadata and sequence headers travel in the caps (streamheader);
       // rtmp2sink sends them first on every new connection.
-      if (buffer.hasFlags(gst.BufferFlags.HEADER)) return;
+      const connection = current;
+      if (!connection || buffer.hasFlags(gst.BufferFlags.HEADER)) return;
       if (connection.waitingForKeyframe) {
-        const head = Uint8Array.from(buffer.extractDup(0, 12) as ArrayLike<number>);
         if (!isVideoKeyframeTag(head)) return;
         connection.waitingForKeyframe = false;
         connection.src.setCaps(sample.getCaps());
+        connection.captureEpochMs = epochOf(buffer, head);
+        const tag = connectionMetadata(connection);
+        if (tag) connection.src.pushBuffer(tagBuffer(tag, buffer));
+      } else if (script) {
+        const tag = connectionMetadata(connection);
+        if (tag) connection.src.pushBuffer(tagBuffer(tag, buffer));
+        return;
       }
       connection.src.pushBuffer(buffer);
     },

@@ -192,9 +192,11 @@ export function buildLadderArgv(job: LadderJob, backend: VideoBackend): string[]
   check(job, backend);
   const argv = [
     '-hide_banner',
-    // The level tag on each line lets the stderr reader tell warnings from errors.
+    // The level tag on each line lets the stderr reader tell warnings from errors. info,
+    // not warning: the input banner (the publisher's metadata and first timestamp, see
+    // input_banner.ts) is printed at info; so are a line per file opened, nothing more.
     '-loglevel',
-    'level+warning',
+    'level+info',
     // The progress lines below replace the \r status line, which is not line-based.
     '-nostats',
     '-progress',

@@ -19,7 +19,7 @@ const INPUT = 'rtmp://127.0.0.1:1935/live/main-hall';
 const GLOBAL = [
   '-hide_banner',
   '-loglevel',
-  'level+warning',
+  'level+info',
   '-nostats',
   '-progress',
   'pipe:1',

@@ -1,4 +1,4 @@
-// ffmpeg's stderr (at `-loglevel level+warning`) turned into messages an operator can act on.
+// ffmpeg's stderr (at `-loglevel level+info`) turned into messages an operator can act on.
 // The patterns are a table kept as data, checked top to bottom, first match wins (order
 // matters where lines overlap: "Error while decoding stream …: Invalid data found …").
 // A message may carry one detail from the line (a path, an encoder name, a map), shown only
@@ -6,6 +6,7 @@
 // a credential. Unmatched warnings are dropped: ffmpeg 5.1 prints some harmless ones all the
 // time, e.g. the mp4 muxer's "Packet duration: -1 / dts: … is out of range" at segment
 // boundaries of a copied stream with millisecond timestamps, and on the last AAC packet.
+// Info lines (banners, "Opening … for writing") are never operator messages.
 import { redactSecrets } from '../../../core/log.ts';
 
 export type MessageSeverity = 'info' | 'warning' | 'fatal';
@@ -236,6 +237,11 @@ export interface StderrReaderOptions {
   /** A message repeated within this long after it was passed on is held back. */
   windowMs?: number;
   now?: () => number;
+  /**
+   * Every line ffmpeg tagged `[info]` (or lower): its banners and file openings, never an
+   * operator message (a publisher's metadata is printed there, as the publisher wrote it).
+   */
+  onInfoLine?: (line: string) => void;
 }
 
 export interface StderrReader {
@@ -247,7 +253,8 @@ export interface StderrReader {
 
 /**
  * Splits ffmpeg's stderr into lines and calls `onMessage` for each one that means something
- * to an operator: every table match, and error/fatal lines no rule knows. The same message
+ * to an operator: every table match, and error/fatal lines no rule knows. Lines tagged
+ * `[info]` or lower go to `onInfoLine` only. The same message
  * again within `windowMs` (10 s) is counted, not repeated: a stalled or damaged input makes
  * ffmpeg print the same warning many times a second.
  */
@@ -262,11 +269,15 @@ export function createStderrReader(
 
   const line = (text: string) => {
     if (!text.trim()) return;
+    const tagged = levelOf(text);
+    if (tagged === 'info' || tagged === 'verbose' || tagged === 'debug') {
+      options.onInfoLine?.(text);
+      return;
+    }
     let found = operatorMessage(text);
     if (!found) {
-      const level = levelOf(text);
-      if (level !== 'error' && level !== 'fatal' && level !== 'panic') return;
-      found = unknownError(text, level);
+      if (tagged !== 'error' && tagged !== 'fatal' && tagged !== 'panic') return;
+      found = unknownError(text, tagged);
     }
     const at = now();
     const seen = last.get(found.message);

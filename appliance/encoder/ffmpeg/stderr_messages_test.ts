@@ -265,3 +265,22 @@ test('unknown error lines are passed on without their context, secret-looking on
     { message: 'ffmpeg: x264 malloc of size 1234 failed', severity: 'warning' },
   ]);
 });
+
+test('info lines are never operator messages, even when a publisher wrote them; they go aside', () => {
+  const info: string[] = [];
+  const messages: StderrMessage[] = [];
+  const reader = createStderrReader((message) => messages.push(message), {
+    onInfoLine: (line) => info.push(line),
+  });
+  reader.push("[info] Input #0, flv, from 'rtmp://127.0.0.1/live/hall':\n");
+  // A publisher's metadata, printed by ffmpeg as it came: it matches a rule's pattern.
+  reader.push('[info]     title           : Connection refused\n');
+  reader.push("[hls @ 0x55fa94f21840] [info] Opening '/srv/hls/r1-0.m4s.tmp' for writing\n");
+  reader.push('[error] Error while decoding stream #0:0: Invalid data found\n');
+  assert.deepEqual(info, [
+    "[info] Input #0, flv, from 'rtmp://127.0.0.1/live/hall':",
+    '[info]     title           : Connection refused',
+    "[hls @ 0x55fa94f21840] [info] Opening '/srv/hls/r1-0.m4s.tmp' for writing",
+  ]);
+  assert.deepEqual(messages.map((m) => m.severity), ['warning']);
+});

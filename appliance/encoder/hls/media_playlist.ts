@@ -5,6 +5,13 @@
 // own EXT-X-MAP, and EXT-X-DISCONTINUITY-SEQUENCE counts the seams that scrolled away, as
 // RFC 8216 §6.2.2 requires of a live playlist that removes segments.
 //
+// Program date times: ffmpeg stamps a run's segments from its own clock, taken when its
+// muxer starts — well after the first frame was captured. When the publisher sends its
+// capture clock (core/wire/capture_clock.ts), the caller passes the capture time of the
+// run's first frame, and the whole run is moved by one shift so that segment 0 starts
+// there: every later segment keeps ffmpeg's spacing, which comes from the media
+// timestamps. Without it (other publishers) ffmpeg's clock stays.
+//
 // Pure state: the caller reads files, hands over parsed playlists and sizes, writes what
 // render() returns and deletes what expired() returns.
 import type { ParsedPlaylist, ParsedSegment } from './playlist_parse.ts';
@@ -51,6 +58,7 @@ export interface RenditionPlaylist {
     runId: string,
     parsed: ParsedPlaylist,
     bytesOf?: (uri: string) => number,
+    captureStartMs?: number | null,
   ): StitchedSegment[];
   /** The public playlist text. */
   render(): string;
@@ -82,6 +90,28 @@ export interface RenditionPlaylist {
   isEnded(): boolean;
   /** The run whose segments come next, or null. */
   currentRunId(): string | null;
+  /**
+   * What the current run's program date times were moved by (ms, capture time minus
+   * ffmpeg's): null when ffmpeg's clock is kept, undefined before the run's first segment.
+   */
+  currentRunShiftMs(): number | null | undefined;
+}
+
+/**
+ * How much earlier than ffmpeg's stamp a capture time may lie and still be believed: the
+ * collector may hold ~10 s of stream while its uplink is slow, and ffmpeg stamps only
+ * after its probe. A capture time after ffmpeg's stamp is a collector clock that runs
+ * ahead (the frame cannot have been captured after ffmpeg had it).
+ */
+export const MAX_CAPTURE_LEAD_MS = 20_000;
+
+/**
+ * The shift from ffmpeg's program date time of a run's segment 0 to its capture time, or
+ * null when the two clocks cannot both be right (then ffmpeg's stays).
+ */
+export function captureShiftMs(captureStartMs: number, ffmpegStartMs: number): number | null {
+  const shift = captureStartMs - ffmpegStartMs;
+  return Number.isFinite(shift) && shift <= 0 && shift >= -MAX_CAPTURE_LEAD_MS ? shift : null;
 }
 
 interface CurrentRun {
@@ -90,6 +120,8 @@ interface CurrentRun {
   lastSourceSequence: number | null;
   /** After restore: the last file name published of this run; its source sequence is unknown. */
   lastUri: string | null;
+  /** Added to ffmpeg's dates of this run (ms); null: none; undefined: not decided yet. */
+  shiftMs?: number | null;
 }
 
 export function createRenditionPlaylist(options: RenditionPlaylistOptions): RenditionPlaylist {
@@ -189,7 +221,19 @@ export function createRenditionPlaylist(options: RenditionPlaylistOptions): Rend
     return previousEnd === null ? guess : Math.max(previousEnd, guess);
   };
 
-  const ingest: RenditionPlaylist['ingest'] = (runId, parsed, bytesOf) => {
+  /**
+   * Decided once per run, at its first segment: only segment 0 of ffmpeg's playlist is
+   * stamped at the moment the capture start belongs to (a later first segment means the
+   * start of the run was missed, and its shift with it).
+   */
+  const decideShift = (run: CurrentRun, first: ParsedSegment, captureStartMs?: number | null) => {
+    const ffmpegStart = startOf(first);
+    run.shiftMs = captureStartMs != null && first.sequence === 0 && ffmpegStart !== null
+      ? captureShiftMs(captureStartMs, ffmpegStart)
+      : null;
+  };
+
+  const ingest: RenditionPlaylist['ingest'] = (runId, parsed, bytesOf, captureStartMs) => {
     if (replacedRuns.has(runId)) return [];
     if (current?.id !== runId) {
       if (current) replacedRuns.add(current.id);
@@ -216,13 +260,17 @@ export function createRenditionPlaylist(options: RenditionPlaylistOptions): Rend
       pendingDiscontinuity = nextSequence > 0;
     }
     const added: StitchedSegment[] = [];
+    if (fresh.length > 0 && run.shiftMs === undefined) decideShift(run, fresh[0]!, captureStartMs);
     let remaining = fresh.reduce((sum, segment) => sum + segment.duration, 0);
     for (const source of fresh) {
       const previous = retained.at(-1);
       // ffmpeg's window slid past segments we never saw: the media jumps here.
       const gap = run.lastSourceSequence !== null && source.sequence > run.lastSourceSequence + 1;
       const discontinuity = pendingDiscontinuity || gap || source.discontinuity;
-      const startMs = startOf(source) ?? derivedStart(previous, discontinuity, remaining);
+      const ffmpegStart = startOf(source);
+      const startMs = ffmpegStart !== null
+        ? ffmpegStart + (run.shiftMs ?? 0)
+        : derivedStart(previous, discontinuity, remaining);
       const bytes = sizeOf(bytesOf, source.uri);
       const segment: StitchedSegment = {
         uri: source.uri,
@@ -336,6 +384,7 @@ export function createRenditionPlaylist(options: RenditionPlaylistOptions): Rend
     },
     isEnded: () => ended,
     currentRunId: () => current?.id ?? null,
+    currentRunShiftMs: () => current?.shiftMs,
   };
 }
 

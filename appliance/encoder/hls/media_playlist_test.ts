@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRenditionPlaylist, type RenditionPlaylist } from './media_playlist.ts';
+import {
+  captureShiftMs,
+  createRenditionPlaylist,
+  MAX_CAPTURE_LEAD_MS,
+  type RenditionPlaylist,
+} from './media_playlist.ts';
 import { type ParsedPlaylist, parseMediaPlaylist } from './playlist_parse.ts';
 
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
@@ -321,6 +326,71 @@ describe('createRenditionPlaylist: ingest', () => {
     const text = create().render();
     assert.match(text, /#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n/);
     assert.deepEqual(parseMediaPlaylist(text).segments, []);
+  });
+});
+
+describe("createRenditionPlaylist: program date times on the publisher's capture clock", () => {
+  const datesOf = (playlist: RenditionPlaylist) =>
+    playlist.window().map((segment) => segment.programDateTime);
+
+  it("moves a whole run so segment 0 starts at the capture time; ffmpeg's spacing stays", () => {
+    const playlist = create();
+    // ffmpeg stamped its muxer start 1.4 s after the first frame was captured.
+    const run = ffmpegRun('r1', T0 + 1400);
+    assert.equal(playlist.currentRunShiftMs(), undefined);
+    playlist.ingest(run.runId, run.add(2), undefined, T0);
+    assert.equal(playlist.currentRunShiftMs(), -1400);
+    // Later reads pass the same capture start (or none): the run's shift is kept.
+    playlist.ingest(run.runId, run.add(1.9), undefined, T0);
+    playlist.ingest(run.runId, run.add(2.1));
+    assert.deepEqual(datesOf(playlist), [
+      '2026-05-01T10:00:00.000Z',
+      '2026-05-01T10:00:02.000Z',
+      '2026-05-01T10:00:03.900Z',
+    ]);
+    assert.match(playlist.render(), /#EXT-X-PROGRAM-DATE-TIME:2026-05-01T10:00:00.000Z\n/);
+  });
+
+  it("each run has its own shift; a publisher without a capture clock keeps ffmpeg's", () => {
+    const playlist = create();
+    const a = ffmpegRun('r1', T0 + 1400);
+    playlist.ingest(a.runId, a.add(), undefined, T0);
+    // A reconnect: the new connection's clock, ffmpeg 0.3 s behind it this time.
+    const b = ffmpegRun('r2', T0 + 10_300);
+    playlist.ingest(b.runId, b.add(), undefined, T0 + 10_000);
+    assert.equal(playlist.currentRunShiftMs(), -300);
+    // Another publisher (OBS) takes over: nothing to move by.
+    const c = ffmpegRun('r3', T0 + 20_000);
+    playlist.ingest(c.runId, c.add(), undefined, null);
+    assert.equal(playlist.currentRunShiftMs(), null);
+    assert.deepEqual(datesOf(playlist), [
+      '2026-05-01T10:00:00.000Z',
+      '2026-05-01T10:00:10.000Z',
+      '2026-05-01T10:00:20.000Z',
+    ]);
+  });
+
+  it("keeps ffmpeg's clock when the capture time is after its stamp or far before it", () => {
+    for (const capture of [T0 + 1401, T0 + 1400 - MAX_CAPTURE_LEAD_MS - 1]) {
+      const playlist = create();
+      const run = ffmpegRun('r1', T0 + 1400);
+      playlist.ingest(run.runId, run.add(), undefined, capture);
+      assert.equal(playlist.currentRunShiftMs(), null);
+      assert.deepEqual(datesOf(playlist), ['2026-05-01T10:00:01.400Z']);
+    }
+    assert.equal(captureShiftMs(T0, T0), 0, 'the same instant is possible');
+    assert.equal(captureShiftMs(T0 - MAX_CAPTURE_LEAD_MS, T0), -MAX_CAPTURE_LEAD_MS);
+    assert.equal(captureShiftMs(Number.NaN, T0), null);
+  });
+
+  it("keeps ffmpeg's clock for a run whose segment 0 was never seen", () => {
+    const playlist = create();
+    const run = ffmpegRun('r1', T0 + 1400);
+    for (let i = 0; i < 12; i++) run.add();
+    // ffmpeg's list (10) already slid past segment 0: its stamp is gone with it.
+    playlist.ingest(run.runId, run.parsed(), undefined, T0);
+    assert.equal(playlist.currentRunShiftMs(), null);
+    assert.equal(playlist.window().at(-1)!.programDateTime, '2026-05-01T10:00:23.400Z');
   });
 });
 

@@ -109,7 +109,7 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
 
   // Shared by both HLS locations; each location adds its own Cache-Control (an add_header
   // in a location replaces every inherited one, so the set is written out in full).
-  const hlsLocation = (pattern: string, cacheControl: string, why: string) => [
+  const hlsLocation = (pattern: string, cacheControl: string, why: string, extra: string[]) => [
     `    location ~ "${pattern}" {`,
     `      alias ${hlsRoot}/$room/$hls_file;`,
     ...note(
@@ -142,7 +142,29 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
     '      add_header Access-Control-Expose-Headers "Content-Length, Content-Range" always;',
     ...note('      ', why),
     `      add_header Cache-Control "${cacheControl}";`,
+    ...extra,
     '    }',
+  ];
+
+  // The token as the request carried it, for the URIs inside a playlist. The values are
+  // the raw (still escaped) query arguments, and only a request whose token passed the
+  // check above gets this far.
+  const token = 'e=$arg_e&s=$arg_s&t=$arg_t';
+  const tokenInPlaylists = [
+    ...note(
+      '      ',
+      "Native HLS players (Safari, iOS) fetch a playlist's URIs as written, without the",
+      "page's query: each URI gets this request's token. sub_filter matches literal text;",
+      'these are the only places URIs end in our playlists: a variant line, a segment',
+      "line, the init segment's EXT-X-MAP. The response then has no Content-Length",
+      '(chunked) and no Last-Modified; it differs per viewer, so a cache in front must key',
+      'playlists on the whole query.',
+    ),
+    '      sub_filter_types application/vnd.apple.mpegurl;',
+    '      sub_filter_once off;',
+    `      sub_filter '/index.m3u8\\n' '/index.m3u8?${token}\\n';`,
+    `      sub_filter '.m4s\\n' '.m4s?${token}\\n';`,
+    `      sub_filter '-init.mp4"' '-init.mp4?${token}"';`,
   ];
 
   const room = '(?<room>[a-z0-9][a-z0-9-]{0,62})';
@@ -193,8 +215,15 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
     '      allow play 127.0.0.1;',
     ...ownAddress,
     '      deny play all;',
-    '      # The ffmpeg that reads a room starts on a keyframe, not on undecodable frames.',
+    '      # The ffmpeg that reads a room starts on a keyframe, not on undecodable frames, and',
+    '      # with no audio ahead of it: so the input starts with the first picture, which the',
+    "      # agent dates by the publisher's capture clock (and ffmpeg's probe ends sooner).",
     '      wait_key on;',
+    '      wait_video on;',
+    "      # The publisher's own onMetaData, passed on as sent: a collector's carries its",
+    '      # capture clock (core/wire/capture_clock.ts). `on` (the default) would rebuild it',
+    '      # from the fields nginx knows and drop that one.',
+    '      meta copy;',
     '',
     "      # Every decision is the agent's (it relays to the edge, signed). on_publish answers",
     '      # 3xx + `Location: <room id>`, which renames the stream from the key to the room.',
@@ -270,11 +299,13 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
       `^/hls/${room}/(?<hls_file>master\\.m3u8|${rendition}/index\\.m3u8)$`,
       'no-cache',
       'Live playlists change with every segment: always revalidate.',
+      tokenInPlaylists,
     ),
     ...hlsLocation(
       `^/hls/${room}/(?<hls_file>${rendition}/[A-Za-z0-9_-]{1,128}(?:\\.m4s|-init\\.mp4))$`,
       'public, max-age=31536000, immutable',
       'Segment and init names are unique per ffmpeg run: a name never changes content.',
+      [],
     ),
     '',
     '    location / {',

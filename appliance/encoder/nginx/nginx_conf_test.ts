@@ -71,8 +71,15 @@ rtmp {
       # token check, so it is for the agent's own ffmpeg on this host only.
       allow play 127.0.0.1;
       deny play all;
-      # The ffmpeg that reads a room starts on a keyframe, not on undecodable frames.
+      # The ffmpeg that reads a room starts on a keyframe, not on undecodable frames, and
+      # with no audio ahead of it: so the input starts with the first picture, which the
+      # agent dates by the publisher's capture clock (and ffmpeg's probe ends sooner).
       wait_key on;
+      wait_video on;
+      # The publisher's own onMetaData, passed on as sent: a collector's carries its
+      # capture clock (core/wire/capture_clock.ts). \`on\` (the default) would rebuild it
+      # from the fields nginx knows and drop that one.
+      meta copy;
 
       # Every decision is the agent's (it relays to the edge, signed). on_publish answers
       # 3xx + \`Location: <room id>\`, which renames the stream from the key to the room.
@@ -170,6 +177,17 @@ http {
       add_header Access-Control-Expose-Headers "Content-Length, Content-Range" always;
       # Live playlists change with every segment: always revalidate.
       add_header Cache-Control "no-cache";
+      # Native HLS players (Safari, iOS) fetch a playlist's URIs as written, without the
+      # page's query: each URI gets this request's token. sub_filter matches literal text;
+      # these are the only places URIs end in our playlists: a variant line, a segment
+      # line, the init segment's EXT-X-MAP. The response then has no Content-Length
+      # (chunked) and no Last-Modified; it differs per viewer, so a cache in front must key
+      # playlists on the whole query.
+      sub_filter_types application/vnd.apple.mpegurl;
+      sub_filter_once off;
+      sub_filter '/index.m3u8\\n' '/index.m3u8?e=$arg_e&s=$arg_s&t=$arg_t\\n';
+      sub_filter '.m4s\\n' '.m4s?e=$arg_e&s=$arg_s&t=$arg_t\\n';
+      sub_filter '-init.mp4"' '-init.mp4?e=$arg_e&s=$arg_s&t=$arg_t"';
     }
     location ~ "^/hls/(?<room>[a-z0-9][a-z0-9-]{0,62})/(?<hls_file>[a-z0-9][a-z0-9_-]{0,31}/[A-Za-z0-9_-]{1,128}(?:\\.m4s|-init\\.mp4))$" {
       alias ${dir}/hls/$room/$hls_file;

@@ -53,10 +53,38 @@ const publishers: RunningProcess[] = [];
 const behaviour = { publishDelayMs: 0, cutOff: false };
 
 const HLS_FILES: Record<string, string> = {
-  [`${ROOM}/master.m3u8`]: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2800000\n720p/index.m3u8\n',
-  [`${ROOM}/720p/index.m3u8`]: '#EXTM3U\n#EXT-X-MAP:URI="r1-init.mp4"\n#EXTINF:2,\nr1-1.m4s\n',
+  [`${ROOM}/master.m3u8`]: [
+    '#EXTM3U',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXT-X-STREAM-INF:BANDWIDTH=2800000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2"',
+    '720p/index.m3u8',
+    '#EXT-X-STREAM-INF:BANDWIDTH=96000,CODECS="mp4a.40.2"',
+    'audio/index.m3u8',
+    '',
+  ].join('\n'),
+  [`${ROOM}/720p/index.m3u8`]: [
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    '#EXT-X-TARGETDURATION:2',
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-MAP:URI="r0-init.mp4"',
+    '#EXT-X-PROGRAM-DATE-TIME:2026-05-01T10:00:00.000Z',
+    '#EXTINF:2.000,',
+    'r0-7.m4s',
+    '#EXT-X-DISCONTINUITY',
+    '#EXT-X-MAP:URI="r1-init.mp4"',
+    '#EXT-X-PROGRAM-DATE-TIME:2026-05-01T10:00:04.000Z',
+    '#EXTINF:2.000,',
+    'r1-1.m4s',
+    '',
+  ].join('\n'),
+  [`${ROOM}/720p/r0-7.m4s`]: 'moof-and-mdat of run 0',
+  [`${ROOM}/720p/r0-init.mp4`]: 'ftyp-and-moov of run 0',
   [`${ROOM}/720p/r1-1.m4s`]: 'moof-and-mdat',
   [`${ROOM}/720p/r1-init.mp4`]: 'ftyp-and-moov',
+  [`${ROOM}/audio/index.m3u8`]: '#EXTM3U\n#EXT-X-MAP:URI="r1-init.mp4"\n#EXTINF:2,\nr1-1.m4s\n',
+  [`${ROOM}/audio/r1-1.m4s`]: 'audio moof-and-mdat',
+  [`${ROOM}/audio/r1-init.mp4`]: 'audio ftyp-and-moov',
   // ffmpeg's private playlist and a segment still being written: never served.
   [`${ROOM}/720p/r1.m3u8`]: '#EXTM3U\n# private\n',
   [`${ROOM}/720p/r1-2.m4s.tmp`]: 'half a segment',
@@ -139,7 +167,16 @@ before(async () => {
     await mkdir(dirname(join(hlsRoot, path)), { recursive: true });
     await writeFile(join(hlsRoot, path), content, { mode: 0o644 });
   }
-  for (const dir of [workDir, prefix, hlsRoot, `${hlsRoot}/${ROOM}`, `${hlsRoot}/${ROOM}/720p`]) {
+  for (
+    const dir of [
+      workDir,
+      prefix,
+      hlsRoot,
+      `${hlsRoot}/${ROOM}`,
+      `${hlsRoot}/${ROOM}/720p`,
+      `${hlsRoot}/${ROOM}/audio`,
+    ]
+  ) {
     await chmod(dir, 0o755);
   }
   await chmod(`${hlsRoot}/room-b`, 0o755);
@@ -346,7 +383,10 @@ test('HLS: a valid token serves playlists, segments and init files with type, ca
   for (const [path, type, cache] of cases) {
     const res = await hls(path, token, { headers: { origin: ORIGIN } });
     assert.equal(res.status, 200, path);
-    assert.equal(await res.text(), HLS_FILES[path]);
+    const expected = path.endsWith('.m3u8')
+      ? withToken(HLS_FILES[path]!, playbackTokenQuery(token))
+      : HLS_FILES[path];
+    assert.equal(await res.text(), expected);
     assert.equal(res.headers.get('content-type'), type, path);
     assert.equal(res.headers.get('cache-control'), cache, path);
     assert.equal(res.headers.get('access-control-allow-origin'), ORIGIN, path);
@@ -355,6 +395,78 @@ test('HLS: a valid token serves playlists, segments and init files with type, ca
   const other = signPlaybackToken(SECRET, ROOM, 'viewer-session-2', nowSeconds() + 300);
   assert.equal((await hls(`${ROOM}/master.m3u8`, other)).status, 200);
   assert.equal((await fetch(`http://127.0.0.1:${httpPort}/health`)).status, 200);
+});
+
+/** A playlist as nginx should serve it: every URI with `query` appended. */
+function withToken(playlist: string, query: string): string {
+  return playlist.replace(/^([^#\n][^\n]*)$/gm, `$1?${query}`)
+    .replace(/URI="([^"]+)"/g, `URI="$1?${query}"`);
+}
+
+/** Every URI in a playlist: the lines that are not tags, and EXT-X-MAP's URI. */
+function urisIn(playlist: string): string[] {
+  return playlist.split('\n').flatMap((line) => {
+    if (line === '') return [];
+    if (!line.startsWith('#')) return [line];
+    const map = /URI="([^"]+)"/.exec(line);
+    return map ? [map[1]!] : [];
+  });
+}
+
+test("HLS: playlists carry the viewer's token in every URI, so a native player needs no help", async () => {
+  const token = signPlaybackToken(SECRET, ROOM, 'viewer-session-7', nowSeconds() + 300);
+  const query = playbackTokenQuery(token);
+  const master = `http://127.0.0.1:${httpPort}/hls/${ROOM}/master.m3u8`;
+  // What else the page's query holds is not passed on: only the token is.
+  const res = await fetch(`${master}?${query}&_HLS_msn=4`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/vnd.apple.mpegurl');
+  assert.equal(res.headers.get('cache-control'), 'no-cache');
+  // Rewritten as it is sent: chunked, and nothing that would let a cache reuse it blindly.
+  assert.equal(res.headers.get('content-length'), null);
+  assert.equal(res.headers.get('transfer-encoding'), 'chunked');
+  assert.equal(res.headers.get('last-modified'), null);
+  const text = await res.text();
+  assert.equal(text, withToken(HLS_FILES[`${ROOM}/master.m3u8`]!, query));
+  const variants = urisIn(text);
+  assert.equal(variants.length, 2);
+  const fetched: string[] = [];
+  // As a native player does: resolve each URI against the playlist's URL, nothing added.
+  for (const variant of variants) {
+    assert.equal(new URL(variant, master).search, `?${query}`, variant);
+    const media = await fetch(new URL(variant, master));
+    assert.equal(media.status, 200, variant);
+    const mediaText = await media.text();
+    const uris = urisIn(mediaText);
+    assert.ok(uris.length >= 2, mediaText);
+    for (const uri of uris) {
+      const url = new URL(uri, media.url);
+      assert.equal(url.search, `?${query}`, `${variant}: ${uri}`);
+      const part = await fetch(url);
+      assert.equal(part.status, 200, url.pathname);
+      assert.ok(part.headers.get('content-length'), 'segments are served untouched');
+      assert.equal(await part.text(), HLS_FILES[url.pathname.replace('/hls/', '')]);
+      fetched.push(url.pathname);
+    }
+  }
+  assert.deepEqual(fetched.sort(), [
+    `/hls/${ROOM}/720p/r0-7.m4s`,
+    `/hls/${ROOM}/720p/r0-init.mp4`,
+    `/hls/${ROOM}/720p/r1-1.m4s`,
+    `/hls/${ROOM}/720p/r1-init.mp4`,
+    `/hls/${ROOM}/audio/r1-1.m4s`,
+    `/hls/${ROOM}/audio/r1-init.mp4`,
+  ]);
+  // The same URIs without a token, or with an expired one, are still refused.
+  const expired = playbackTokenQuery(
+    signPlaybackToken(SECRET, ROOM, 'viewer-session-7', nowSeconds() - 10),
+  );
+  for (const path of [`${ROOM}/720p/index.m3u8`, `${ROOM}/720p/r1-1.m4s`]) {
+    assert.equal((await hls(path)).status, 403, `${path} without a token`);
+    const stale = await hls(path, expired);
+    assert.equal(stale.status, 403, `${path} with an expired token`);
+    assert.ok(!(await stale.text()).includes(expired), 'a refusal does not echo the token');
+  }
 });
 
 test('HLS: expired, mutated, other-room and missing tokens are refused, readable by CORS', async () => {
@@ -442,7 +554,8 @@ test('HLS: the viewer log has room, session and status but never a token; viewer
   assert.ok(records.some((r) => r!.status === 403));
   // The preflight (OPTIONS, 204) is nobody watching and is not logged.
   assert.ok(!records.some((r) => r!.status === 204));
-  assert.equal(viewers.viewers(ROOM, Date.now()), 2);
+  // viewer-session-1, -2 and -7 (the native player); the refused requests are no one.
+  assert.equal(viewers.viewers(ROOM, Date.now()), 3);
   assert.equal(viewers.viewers('room-b', Date.now()), 1);
   assert.equal(viewers.viewers(ROOM, Date.now() + 60_000), 0);
 });
