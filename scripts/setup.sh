@@ -16,6 +16,7 @@ DEBIAN_PACKAGES=(
   redis-server
   chromium
   openssh-server openssh-client
+  systemd shellcheck
   python3 make g++
 )
 

@@ -3,6 +3,11 @@
 import process from 'node:process';
 import { createInterface } from 'node:readline';
 import { createLogger, type Logger } from '../../core/log.ts';
+import {
+  createServiceNotifier,
+  type ServiceNotifier,
+  takeNotifySocket,
+} from '../../core/systemd/notify.ts';
 import type { RoomcastConfig } from '../../core/config/schema.ts';
 import { SOFTWARE_VERSION } from '../../core/version.ts';
 import { runEdgeOnNode } from '../../edge/main_node.ts';
@@ -21,6 +26,14 @@ import { z } from 'zod';
 
 function processLogger(config: RoomcastConfig, component: string): Logger {
   return createLogger({ component, level: config.log.level, json: config.log.json });
+}
+
+/**
+ * READY=1, STATUS and STOPPING=1 for a systemd Type=notify unit; silent outside one. Taken
+ * before anything starts a child, so no child inherits NOTIFY_SOCKET.
+ */
+function serviceNotifier(log: Logger): ServiceNotifier {
+  return createServiceNotifier({ socket: takeNotifySocket(process.env), log });
 }
 
 /** Resolves on SIGINT/SIGTERM, so a process command can stop cleanly. */
@@ -79,10 +92,15 @@ export const processCommands: Command[] = [
     async run(ctx) {
       const config = await ctx.config();
       const log = processLogger(config, 'edge');
+      const notify = serviceNotifier(log);
       const edge = await runEdgeOnNode(config, log, bootstrapFromEnv());
+      // runEdgeOnNode resolves once the HTTP server listens.
+      void notify.ready(`listening on http://${config.edge.listen.host}:${edge.port}`);
       const signal = await untilSignal();
       log.info(`${signal}: stopping`);
+      const told = notify.stopping(`${signal}: stopping`);
       await edge.stop();
+      await told;
     },
   },
   {
@@ -114,15 +132,18 @@ export const processCommands: Command[] = [
     async run(ctx) {
       const config = await ctx.config();
       const log = processLogger(config, 'encoder');
+      const notify = serviceNotifier(log);
       let agent;
       try {
-        agent = await runEncoder(config.encoder, log);
+        agent = await runEncoder(config.encoder, log, { notify });
       } catch (error) {
         throw new CliError((error as Error).message, 2);
       }
       const signal = await untilSignal();
       log.info(`${signal}: stopping`);
+      const told = notify.stopping(`${signal}: stopping the ladders and nginx`);
       await agent.stop();
+      await told;
     },
   },
   {
@@ -136,15 +157,18 @@ export const processCommands: Command[] = [
     async run(ctx) {
       const config = await ctx.config();
       const log = processLogger(config, 'collector');
+      const notify = serviceNotifier(log);
       let collector;
       try {
-        collector = await runCollector(config.collector, log);
+        collector = await runCollector(config.collector, log, { notify });
       } catch (error) {
         throw new CliError((error as Error).message, 2);
       }
       const signal = await untilSignal();
       log.info(`${signal}: stopping`);
+      const told = notify.stopping(`${signal}: stopping the pipeline, finishing the recording`);
       await collector.stop();
+      await told;
     },
   },
   {
