@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-echo "== format and lint (deno fmt --check, deno lint)"
+echo "== format and lint (deno fmt --check, deno lint, shellcheck)"
 deno fmt --check
 deno lint
+shellcheck scripts/*.sh provisioning/*.sh .ci/run
 
 echo "== type check (tsc for Node, deno check for the Deno entry)"
 tsc -p tsconfig.json
