@@ -5,11 +5,12 @@ import { ConfigError, loadConfig } from '../core/config/load_file.ts';
 import type { RoomcastConfig } from '../core/config/schema.ts';
 import { SOFTWARE_VERSION } from '../core/version.ts';
 import { CliError, type Command, commandHelp, createOutput, parseCommandArgs } from './command.ts';
+import { eventCommands } from './commands/event.ts';
 import { operatorCommands } from './commands/operator.ts';
 import { processCommands } from './commands/processes.ts';
 import { createEdgeClient, type EdgeClient, resolveEdgeTarget } from './edge_client.ts';
 
-export const COMMANDS: Command[] = [...processCommands, ...operatorCommands];
+export const COMMANDS: Command[] = [...processCommands, ...operatorCommands, ...eventCommands];
 
 /** The command whose words start argv: the longest match wins (`room create` over `room`). */
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
