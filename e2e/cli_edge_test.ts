@@ -2,7 +2,6 @@
 // dir, a free port), then the CLI creates a room, adds an encoder node, and checks publish
 // authorisation with a right and a wrong key — the same signed request nginx relays.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,40 +9,21 @@ import { after, before, test } from 'node:test';
 import { freePort, waitForPort } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import { COMMANDS, main } from '../cli/main.ts';
+import { type CliResult, runRoomcast } from './support/cli.ts';
+import { ROOMCAST, ROOT } from './support/stack.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const ROOMCAST = join(ROOT, 'bin/roomcast.js');
 const DENO = join(ROOT, 'node_modules/.bin/deno');
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let edge: RunningProcess;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function roomcast(
   args: string[],
   stdin = '',
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ROOMCAST, ...args], {
-      cwd: dir,
-      env: { ...env, ...extraEnv },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+  return runRoomcast(args, { cwd: dir, env: { ...env, ...extraEnv }, stdin });
 }
 
 before(async () => {

@@ -2,7 +2,6 @@
 // (`node bin/roomcast.js event …`) plans, applies and re-applies the three-room fixture,
 // and renders the box configs with the stream keys the first apply printed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +9,9 @@ import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
 import { freePort, waitForPort } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
+import { type CliResult, runRoomcast } from './support/cli.ts';
+import { ROOMCAST, ROOT } from './support/stack.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const ROOMCAST = join(ROOT, 'bin/roomcast.js');
 const FIXTURE = join(ROOT, 'core/event/fixtures/three-rooms.yaml');
 
 let dir: string;
@@ -20,20 +19,8 @@ let env: NodeJS.ProcessEnv;
 let edge: RunningProcess;
 let edgeUrl: string;
 
-function roomcast(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ROOMCAST, ...args], {
-      cwd: dir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function roomcast(args: string[]): Promise<CliResult> {
+  return runRoomcast(args, { cwd: dir, env });
 }
 
 before(async () => {
