@@ -19,6 +19,7 @@ import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import type { CollectorStatus } from '../appliance/collector/status.ts';
 import { parseMediaPlaylist, programDateTimeMs } from '../appliance/encoder/hls/playlist_parse.ts';
 import { ROOMCAST, sleep, type Stack, startStack } from './support/stack.ts';
+import { oneMediaFileAtATime } from './support/media_lock.ts';
 
 const run = promisify(execFile);
 const ROOM = 'hall';
@@ -171,6 +172,8 @@ async function checkCaptureDates(tokenQuery: string): Promise<{ runs: string[]; 
 }
 
 let firstDatedRuns: string[] = [];
+
+oneMediaFileAtATime();
 
 before(async () => {
   // The proxy stands where the network would be; the encoder tells collectors to push

@@ -9,6 +9,7 @@ import { launchChromium } from '../core/testing/chromium.ts';
 import type { RunningProcess } from '../core/testing/process.ts';
 import { demoRoomLive, type DemoSetup, prepareDemo, startDemo, waitFor } from './support/demo.ts';
 import { sleep } from './support/stack.ts';
+import { oneMediaFileAtATime } from './support/media_lock.ts';
 
 let setup: DemoSetup;
 let dir: string;
@@ -46,6 +47,8 @@ async function demoChildren(): Promise<string[]> {
     )
     .map((p) => `${p.pid}: ${p.cmdline.slice(0, 120)}`);
 }
+
+oneMediaFileAtATime();
 
 before(async () => {
   setup = await prepareDemo();

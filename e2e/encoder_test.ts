@@ -19,6 +19,7 @@ import {
 import { parseMediaPlaylist, programDateTimeMs } from '../appliance/encoder/hls/playlist_parse.ts';
 import { readStreams } from '../appliance/encoder/nginx/control.ts';
 import { sleep, type Stack, startStack } from './support/stack.ts';
+import { oneMediaFileAtATime } from './support/media_lock.ts';
 
 const run = promisify(execFile);
 const ROOM = 'hall';
@@ -146,6 +147,8 @@ async function ladderPid(): Promise<number | null> {
   }
   return null;
 }
+
+oneMediaFileAtATime();
 
 before(async () => {
   stack = await startStack({ name: 'encoder-e2e' });

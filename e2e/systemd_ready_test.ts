@@ -20,6 +20,7 @@ import {
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import type { CollectorStatus } from '../appliance/collector/status.ts';
 import { REGISTRATION_GRACE_MS } from '../appliance/encoder/main.ts';
+import { oneMediaFileAtATime } from './support/media_lock.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const ROOMCAST = join(ROOT, 'bin/roomcast.js');
@@ -99,6 +100,8 @@ async function api(method: string, path: string, body?: unknown) {
 async function environOf(pid: number): Promise<string[]> {
   return (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
 }
+
+oneMediaFileAtATime();
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'roomcast-systemd-'));

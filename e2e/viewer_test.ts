@@ -19,6 +19,7 @@ import type { RunningProcess } from '../core/testing/process.ts';
 import { demoRoomLive, type DemoSetup, prepareDemo, startDemo, waitFor } from './support/demo.ts';
 import { percentile, sampleFrameAges } from './support/latency.ts';
 import { sleep } from './support/stack.ts';
+import { oneMediaFileAtATime } from './support/media_lock.ts';
 
 const TOKEN_TTL_SECONDS = 30;
 
@@ -26,6 +27,8 @@ let setup: DemoSetup;
 let demo: RunningProcess;
 let browser: Browser;
 let renditions: string[];
+
+oneMediaFileAtATime();
 
 before(async () => {
   setup = await prepareDemo({
@@ -316,4 +319,12 @@ test('the venue box drops: the page says so, then plays again without a reload',
       `playing again ${Date.now() - resumedAt} ms after the collector restarted`,
   );
   await page.close();
+});
+
+test('Ctrl-C stops the demo while its stdin is still open (as in a terminal)', {
+  timeout: 30_000,
+}, async () => {
+  const exited = new Promise<number | null>((resolve) => demo.child.once('exit', resolve));
+  demo.child.kill('SIGINT');
+  assert.equal(await exited, 0, demo.output().slice(-2000));
 });
