@@ -1,16 +1,25 @@
 // `roomcast`: one command for operators and for starting every process.
 //   roomcast edge | redis-bridge | demo | config check | admin bootstrap
-//   roomcast login | room … | key … | event … | node … | account …
+//   roomcast login | room … | key … | event … | node … | account … | push
+//   roomcast box session (what push runs on each box; bin/roomcast.js starts it lean)
 import { ConfigError, loadConfig } from '../core/config/load_file.ts';
 import type { RoomcastConfig } from '../core/config/schema.ts';
 import { SOFTWARE_VERSION } from '../core/version.ts';
 import { CliError, type Command, commandHelp, createOutput, parseCommandArgs } from './command.ts';
+import { boxCommands } from './commands/box.ts';
 import { eventCommands } from './commands/event.ts';
 import { operatorCommands } from './commands/operator.ts';
 import { processCommands } from './commands/processes.ts';
+import { pushCommands } from './commands/push.ts';
 import { createEdgeClient, type EdgeClient, resolveEdgeTarget } from './edge_client.ts';
 
-export const COMMANDS: Command[] = [...processCommands, ...operatorCommands, ...eventCommands];
+export const COMMANDS: Command[] = [
+  ...processCommands,
+  ...operatorCommands,
+  ...eventCommands,
+  ...pushCommands,
+  ...boxCommands,
+];
 
 /** The command whose words start argv: the longest match wins (`room create` over `room`). */
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {

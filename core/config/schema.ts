@@ -432,8 +432,8 @@ const watchdog = z.strictObject({
 
 const pusher = z.strictObject({
   ssh: z.strictObject({
-    user: text().min(1, { error: 'must not be empty' }).default('roomcast').describe(
-      'SSH user on the boxes.',
+    user: text().min(1, { error: 'must not be empty' }).default('root').describe(
+      'SSH user on the boxes: root (key only), or a deploy user with the sudo rule of docs/push.md.',
     ),
     port: port().default(22).describe('SSH port on the boxes (1-65535).'),
     identityFile: text().default('').describe('Private key file; empty = ssh defaults / agent.'),
