@@ -16,7 +16,7 @@ import {
 } from '../../core/event/apply.ts';
 import { EventFileError } from '../../core/event/errors.ts';
 import { parseEventText } from '../../core/event/parse.ts';
-import { renderBoxConfigs } from '../../core/event/render.ts';
+import { type BoxConfig, renderBoxConfigs } from '../../core/event/render.ts';
 import { checkSecretsFile, type EventSecrets } from '../../core/event/secrets.ts';
 import type { EventSpec } from '../../core/event/spec.ts';
 import { validateEventFile } from '../../core/event/validate.ts';
@@ -72,6 +72,25 @@ export async function readSecretsFile(
   } catch (error) {
     if (error instanceof EventFileError) {
       throw new CliError(`invalid secrets file:\n${error.message}`, 2);
+    }
+    throw error;
+  }
+}
+
+/** The event file and secrets file given on the command line, rendered into box configs. */
+export async function renderEventForBoxes(
+  eventFile: string,
+  secretsFile: unknown,
+  warn: (line: string) => void,
+): Promise<{ spec: EventSpec; boxes: BoxConfig[] }> {
+  if (typeof secretsFile !== 'string') throw new CliError('--secrets is required', 2);
+  const spec = await readEventFile(eventFile);
+  const secrets = await readSecretsFile(secretsFile, warn);
+  try {
+    return { spec, boxes: renderBoxConfigs(spec, secrets) };
+  } catch (error) {
+    if (error instanceof EventFileError) {
+      throw new CliError(`the secrets file lacks what the boxes need:\n${error.message}`, 2);
     }
     throw error;
   }
@@ -228,20 +247,13 @@ export const eventCommands: Command[] = [
     details: 'Writes what `roomcast push` will copy to each box: <host>/collector.yaml and ' +
       '.env, or <host>/encoder.yaml and .env. The .env files hold secrets (mode 0600).',
     async run(ctx) {
-      const { secrets: secretsFile, out } = ctx.options;
-      if (typeof secretsFile !== 'string') throw new CliError('--secrets is required', 2);
+      const { out } = ctx.options;
       if (typeof out !== 'string') throw new CliError('--out is required', 2);
-      const spec = await readEventFile(ctx.args[0]!);
-      const secrets = await readSecretsFile(secretsFile, ctx.out.error);
-      let boxes;
-      try {
-        boxes = renderBoxConfigs(spec, secrets);
-      } catch (error) {
-        if (error instanceof EventFileError) {
-          throw new CliError(`the secrets file lacks what the boxes need:\n${error.message}`, 2);
-        }
-        throw error;
-      }
+      const { spec, boxes } = await renderEventForBoxes(
+        ctx.args[0]!,
+        ctx.options.secrets,
+        ctx.out.error,
+      );
       // 0700: the env files inside hold secrets.
       await mkdir(out, { recursive: true, mode: 0o700 });
       const before = await readdir(out);

@@ -2,8 +2,7 @@
 // event gets its rendered config over SSH, checked on the box before it is switched in,
 // and rolled back by the box itself when the restarted unit is not healthy (docs/push.md).
 import process from 'node:process';
-import { EventFileError } from '../../core/event/errors.ts';
-import { type BoxConfig, renderBoxConfigs } from '../../core/event/render.ts';
+import type { BoxConfig } from '../../core/event/render.ts';
 import { createProgress } from '../../provisioning/push/progress.ts';
 import { pushBoxes, type PushTarget } from '../../provisioning/push/push.ts';
 import { summarize, summaryText } from '../../provisioning/push/report.ts';
@@ -16,7 +15,7 @@ import {
   sshArgv,
 } from '../../provisioning/push/ssh.ts';
 import { CliError, type Command } from '../command.ts';
-import { readEventFile, readSecretsFile } from './event.ts';
+import { renderEventForBoxes } from './event.ts';
 
 /** The boxes of the rooms asked for (`--rooms a,b`), or all of them. */
 export function selectBoxes(boxes: BoxConfig[], rooms: string | undefined): BoxConfig[] {
@@ -86,19 +85,11 @@ export const pushCommands: Command[] = [
       'active; if not, the box switches back and restarts again. SSH: pusher.ssh.* of the ' +
       'config, strict host-key checking. Exit 1 when any box failed. See docs/push.md.',
     async run(ctx) {
-      const secretsFile = ctx.options.secrets;
-      if (typeof secretsFile !== 'string') throw new CliError('--secrets is required', 2);
-      const spec = await readEventFile(ctx.args[0]!);
-      const secrets = await readSecretsFile(secretsFile, ctx.out.error);
-      let rendered;
-      try {
-        rendered = renderBoxConfigs(spec, secrets);
-      } catch (error) {
-        if (error instanceof EventFileError) {
-          throw new CliError(`the secrets file lacks what the boxes need:\n${error.message}`, 2);
-        }
-        throw error;
-      }
+      const { spec, boxes: rendered } = await renderEventForBoxes(
+        ctx.args[0]!,
+        ctx.options.secrets,
+        ctx.out.error,
+      );
       const boxes = selectBoxes(rendered, ctx.options.rooms as string | undefined);
       const settle = settleSeconds(ctx.options.settle);
       const { pusher } = await ctx.config();
