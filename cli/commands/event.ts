@@ -77,6 +77,13 @@ export async function readSecretsFile(
   }
 }
 
+/** `--secrets FILE`, as every command that renders box configs takes it. */
+export const SECRETS_OPTION = {
+  type: 'string',
+  valueName: 'FILE',
+  description: 'secrets file: node secrets and stream keys (required)',
+} as const;
+
 /** The event file and secrets file given on the command line, rendered into box configs. */
 export async function renderEventForBoxes(
   eventFile: string,
@@ -233,11 +240,7 @@ export const eventCommands: Command[] = [
     usage: 'FILE',
     arity: 1,
     options: {
-      secrets: {
-        type: 'string',
-        valueName: 'FILE',
-        description: 'secrets file: node secrets and stream keys (required)',
-      },
+      secrets: SECRETS_OPTION,
       out: {
         type: 'string',
         valueName: 'DIR',

@@ -15,7 +15,7 @@ import {
   sshArgv,
 } from '../../provisioning/push/ssh.ts';
 import { CliError, type Command } from '../command.ts';
-import { renderEventForBoxes } from './event.ts';
+import { renderEventForBoxes, SECRETS_OPTION } from './event.ts';
 
 /** The boxes of the rooms asked for (`--rooms a,b`), or all of them. */
 export function selectBoxes(boxes: BoxConfig[], rooms: string | undefined): BoxConfig[] {
@@ -50,11 +50,7 @@ export const pushCommands: Command[] = [
     usage: 'FILE',
     arity: 1,
     options: {
-      secrets: {
-        type: 'string',
-        valueName: 'FILE',
-        description: 'secrets file: node secrets and stream keys (required)',
-      },
+      secrets: SECRETS_OPTION,
       rooms: {
         type: 'string',
         valueName: 'ROOMS',

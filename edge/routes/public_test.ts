@@ -32,6 +32,17 @@ async function liveRoom(edge: TestEdge, roomId: string) {
   return { secret, sessionId: allowed.sessionId as string };
 }
 
+/** The encoder reports the live room's publish ended (the uplink dropped). */
+async function dropPublish(edge: TestEdge, live: { secret: string; sessionId: string }) {
+  await edge.asNode('enc-1', live.secret, '/api/v1/node/hooks/publish-done', {
+    v: 1,
+    nodeId: 'enc-1',
+    clientId: '3',
+    sessionId: live.sessionId,
+    room: 'main-hall',
+  });
+}
+
 test('public room list shows live and offline rooms with where to play them', async () => {
   const edge = await createTestEdge();
   try {
@@ -170,14 +181,7 @@ test('no playback grant for a room that is not live', async () => {
 test('a dropped publish shows "back soon" for a while, then offline', async () => {
   const edge = await createTestEdge();
   try {
-    const { secret, sessionId } = await liveRoom(edge, 'main-hall');
-    await edge.asNode('enc-1', secret, '/api/v1/node/hooks/publish-done', {
-      v: 1,
-      nodeId: 'enc-1',
-      clientId: '3',
-      sessionId,
-      room: 'main-hall',
-    });
+    await dropPublish(edge, await liveRoom(edge, 'main-hall'));
     const state = async () =>
       (await (await edge.app.request('/api/v1/public/rooms/main-hall')).json()).state;
     assert.equal(await state(), 'backSoon');
@@ -221,7 +225,7 @@ async function collectorPreview(edge: TestEdge, roomId: string, jpegBase64: stri
 test('a live room has a thumbnail from its collector; once it drops, none is shown', async () => {
   const edge = await createTestEdge();
   try {
-    const { secret, sessionId } = await liveRoom(edge, 'main-hall');
+    const publish = await liveRoom(edge, 'main-hall');
     const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
     await collectorPreview(edge, 'main-hall', btoa(String.fromCharCode(...jpeg)));
     const listed = async () =>
@@ -242,13 +246,7 @@ test('a live room has a thumbnail from its collector; once it drops, none is sho
     );
 
     // Off air the camera may show the crew setting up: not for the public.
-    await edge.asNode('enc-1', secret, '/api/v1/node/hooks/publish-done', {
-      v: 1,
-      nodeId: 'enc-1',
-      clientId: '3',
-      sessionId,
-      room: 'main-hall',
-    });
+    await dropPublish(edge, publish);
     const dropped = await listed();
     assert.equal(dropped.state, 'backSoon');
     assert.equal(dropped.thumbnailUrl, null);
