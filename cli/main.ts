@@ -1,5 +1,5 @@
 // `roomcast`: one command for operators and for starting every process.
-//   roomcast edge | redis-bridge | demo | config check | admin bootstrap
+//   roomcast edge | redis-bridge | encoder | collector | watchdog | demo | config check | admin bootstrap
 //   roomcast login | room … | key … | event … | node … | account … | push
 //   roomcast box session (what push runs on each box; bin/roomcast.js starts it lean)
 import { ConfigError, loadConfig } from '../core/config/load_file.ts';

@@ -155,6 +155,7 @@ case $1 in
     [ "$state" = active ] ;;
   show) cat "$box/unit-status" 2>/dev/null; exit 0 ;;
   reset-failed) exit 0 ;;
+  try-restart) echo "try-restart $box $unit" >> "${log}" ;;
   stop) echo "stop $box $unit" >> "${log}"; echo inactive > "$box/unit-state" ;;
   *) echo "fake systemctl: $1 is not faked" >&2; exit 1 ;;
 esac
@@ -378,7 +379,11 @@ test('roomcast push against a real sshd: push, no-op, refused, rolled back, host
     const log = await restarts();
     assert.deepEqual(
       log.sort(),
-      HOSTS.map((host) => `restart ${boxDir(host)} roomcast-${kindOf(host)}.service`).sort(),
+      HOSTS.flatMap((host) => [
+        `restart ${boxDir(host)} roomcast-${kindOf(host)}.service`,
+        // The watchdog reads the same config; it is restarted if it runs.
+        `try-restart ${boxDir(host)} roomcast-watchdog@${kindOf(host)}.service`,
+      ]).sort(),
     );
   });
 
@@ -439,6 +444,8 @@ test('roomcast push against a real sshd: push, no-op, refused, rolled back, host
       `restart ${boxDir('col-main.venue.lan')} roomcast-collector.service`,
       `restart ${boxDir('col-side.venue.lan')} roomcast-collector.service`,
       `restart ${boxDir('col-side.venue.lan')} roomcast-collector.service`,
+      // Only the box that took its new config restarts its watchdog.
+      `try-restart ${boxDir('col-main.venue.lan')} roomcast-watchdog@collector.service`,
     ]);
 
     // The diff: the yaml change in full, the secret as a word.

@@ -59,13 +59,31 @@ function value(unit: Unit, section: string, key: string): string | undefined {
   return unit.get(section)?.get(key)?.at(-1);
 }
 
-/** ExecStart split into words; the units use no quoting, which this asserts. */
+/** ExecStart split into words; the units use no quoting and no specifier but %i, which this asserts. */
 function execStart(unit: Unit): string[] {
   const line = value(unit, 'Service', 'ExecStart');
   assert.ok(line, 'ExecStart is set');
-  assert.ok(!/["'\\$%]/.test(line), `ExecStart needs no quoting or specifiers: ${line}`);
+  assert.ok(
+    !/["'\\$]|%[^i]/.test(line),
+    `ExecStart needs no quoting or specifiers but %i: ${line}`,
+  );
   return line.split(/\s+/);
 }
+
+/**
+ * The roomcast command a unit runs, and the box kinds it runs for: `roomcast-encoder.service`
+ * runs `roomcast encoder`; the template `roomcast-watchdog@.service` runs `roomcast watchdog
+ * %i` for the instances `@encoder` and `@collector`.
+ */
+function commandOf(name: string): { command: string; instances: string[] } {
+  const [, command, template] = /^roomcast-(\w+)(@?)\.service$/.exec(name)!;
+  return { command: command!, instances: template ? ['encoder', 'collector'] : [] };
+}
+
+/** The name a unit's config and secrets files carry: its kind, or %i for a template. */
+const configNameOf = (
+  name: string,
+) => (commandOf(name).instances.length ? '%i' : commandOf(name).command);
 
 /** The unit with ExecStart pointing at this checkout's Node and roomcast. */
 function forThisMachine(text: string): string {
@@ -103,11 +121,12 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-test('one unit per long-running process: edge, encoder, collector (the watchdog has none yet)', () => {
+test('one unit per long-running process: edge, encoder, collector, and the watchdog of either box', () => {
   assert.deepEqual(names, [
     'roomcast-collector.service',
     'roomcast-edge.service',
     'roomcast-encoder.service',
+    'roomcast-watchdog@.service',
   ]);
 });
 
@@ -156,20 +175,26 @@ test('every ExecStart runs a Node 20+ and a roomcast command this checkout has',
     const [binary, script, ...command] = execStart(unit);
     assert.equal(binary, BOX_NODE, `${name}: runs ${BOX_NODE}`);
     assert.equal(script, BOX_ROOMCAST, `${name}: runs roomcast from /opt/roomcast`);
-    const kind = /^roomcast-(\w+)\.service$/.exec(name)![1]!;
-    assert.deepEqual(command, [kind], `${name}: runs \`roomcast ${kind}\``);
+    const { command: kind, instances } = commandOf(name);
+    assert.deepEqual(
+      command,
+      instances.length ? [kind, '%i'] : [kind],
+      `${name}: runs \`roomcast ${kind}\``,
+    );
     assert.ok(COMMANDS.some((c) => c.name === kind), `roomcast has a '${kind}' command`);
-    const help = await run(process.execPath, [HERE_ROOMCAST, ...command, '--help'], {
-      cwd: scratch,
-      env: { ...process.env, NOTIFY_SOCKET: '' },
-    });
-    assert.match(help.stdout, new RegExp(`^usage: roomcast ${kind}\\b`), `${name}: --help`);
+    for (const args of instances.length ? instances.map((i) => [kind, i]) : [[kind]]) {
+      const help = await run(process.execPath, [HERE_ROOMCAST, ...args, '--help'], {
+        cwd: scratch,
+        env: { ...process.env, NOTIFY_SOCKET: '' },
+      });
+      assert.match(help.stdout, new RegExp(`^usage: roomcast ${kind}\\b`), `${name}: --help`);
+    }
   }
 });
 
 test('each unit reads its own config and secrets and keeps its state in its own directory', () => {
   for (const [name, { unit }] of units) {
-    const kind = /^roomcast-(\w+)\.service$/.exec(name)![1]!;
+    const kind = configNameOf(name);
     const service = unit.get('Service')!;
     const environment = service.get('Environment') ?? [];
     assert.ok(environment.includes(`ROOMCAST_CONFIG=/etc/roomcast/${kind}.yaml`), name);
@@ -180,6 +205,11 @@ test('each unit reads its own config and secrets and keeps its state in its own 
       name,
     );
     assert.deepEqual(service.get('EnvironmentFile'), [`-/etc/roomcast/${kind}.env`], name);
+    // The watchdog keeps nothing: it looks at the box's state, read-only.
+    if (kind === '%i') {
+      assert.equal(value(unit, 'Service', 'StateDirectory'), undefined, name);
+      continue;
+    }
     assert.equal(value(unit, 'Service', 'StateDirectory'), `roomcast/${kind}`, name);
     assert.equal(value(unit, 'Service', 'WorkingDirectory'), `/var/lib/roomcast/${kind}`, name);
   }
@@ -191,8 +221,6 @@ test('readiness, restarts, stopping and hardening are what the README says', () 
     NotifyAccess: 'all',
     Restart: 'on-failure',
     KillMode: 'mixed',
-    User: 'roomcast',
-    Group: 'roomcast',
     NoNewPrivileges: 'yes',
     ProtectSystem: 'strict',
     ProtectHome: 'yes',
@@ -208,7 +236,14 @@ test('readiness, restarts, stopping and hardening are what the README says', () 
     for (const [key, expected] of Object.entries(everywhere)) {
       assert.equal(value(unit, 'Service', key), expected, `${name}: ${key}`);
     }
-    assert.equal(value(unit, 'Unit', 'After'), 'network-online.target', name);
+    const root = name === 'roomcast-watchdog@.service';
+    assert.equal(value(unit, 'Service', 'User'), root ? 'root' : 'roomcast', `${name}: User`);
+    assert.equal(value(unit, 'Service', 'Group'), root ? 'root' : 'roomcast', `${name}: Group`);
+    assert.equal(
+      value(unit, 'Unit', 'After'),
+      root ? 'network-online.target roomcast-%i.service' : 'network-online.target',
+      name,
+    );
     assert.equal(value(unit, 'Unit', 'Wants'), 'network-online.target', name);
     // V8 (Node's JIT) cannot run with it.
     assert.equal(value(unit, 'Service', 'MemoryDenyWriteExecute'), undefined, name);
@@ -227,4 +262,13 @@ test('readiness, restarts, stopping and hardening are what the README says', () 
   assert.equal(value(encoder, 'Service', 'AmbientCapabilities'), 'CAP_NET_BIND_SERVICE');
   const edge = units.get('roomcast-edge.service')!.unit;
   assert.equal(value(edge, 'Service', 'CapabilityBoundingSet'), '');
+  // Root, but only to signal the roomcast user's processes and read their HLS tree; it
+  // must see their /proc entries to check a pid before it kills it.
+  const watchdog = units.get('roomcast-watchdog@.service')!.unit;
+  assert.equal(
+    value(watchdog, 'Service', 'CapabilityBoundingSet'),
+    'CAP_KILL CAP_DAC_READ_SEARCH',
+  );
+  assert.equal(value(watchdog, 'Service', 'AmbientCapabilities'), undefined);
+  assert.equal(value(watchdog, 'Service', 'ProtectProc'), undefined);
 });

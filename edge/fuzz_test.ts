@@ -1127,6 +1127,33 @@ test('fuzz: thousands of malformed requests to every route get a 4xx, never a 5x
         body: { v: 1, nodeId: 'col-1', room: 'main-hall' },
         signer: fixture.col1,
       }),
+      [`POST ${API}/node/watchdog`]: (): ValidRequest => {
+        // Either kind of box reports.
+        const signer = rng.pick([fixture.enc1, fixture.enc2, fixture.col1]);
+        return {
+          body: {
+            v: 1,
+            nodeId: signer.id,
+            kind: signer === fixture.col1 ? 'collector' : 'encoder',
+            state: rng.pick(['ok', 'degraded', 'escalated']),
+            intervalSeconds: 5,
+            checks: [
+              { name: 'agent', ok: true, detail: 'answers' },
+              { name: 'room:main-hall', ok: false, detail: 'newest segment 14.2 s old' },
+            ],
+            actions: [{
+              target: 'room:main-hall',
+              action: 'killed-ffmpeg',
+              at: '2026-06-01T08:58:30Z',
+              reason: 'no new segment for 12 s',
+            }],
+            escalated: rng.chance(0.5)
+              ? [{ target: 'nginx', reason: 'restarted 3 times', since: '2026-06-01T08:59:00Z' }]
+              : [],
+          },
+          signer,
+        };
+      },
       [`POST ${API}/public/rooms/{id}/playback`]: () => ({
         body: rng.chance(0.5) ? { session: 'viewer-session-1' } : ({} as JsonObject),
       }),

@@ -18,4 +18,6 @@ export const liveKeys = {
   collectorStatus: (roomId: string) => `room:${roomId}:collector`,
   /** A player's last heartbeat for a room (JSON), expiring when the player goes quiet. */
   viewerSession: (roomId: string, session: string) => `room:${roomId}:viewer:${session}`,
+  /** The node's watchdog's last report (JSON), expiring a few intervals after it goes quiet. */
+  watchdog: (nodeId: string) => `node:${nodeId}:watchdog`,
 } as const;

@@ -614,7 +614,11 @@ step_systemd() {
     changed "systemctl daemon-reload"
   fi
   for name in "${units[@]}"; do
-    case $name in *@.service) continue ;; esac
+    case $name in
+      # The watchdog's template runs as one instance per box, named by the box's kind.
+      roomcast-watchdog@.service) name="roomcast-watchdog@$kind.service" ;;
+      *@.service) continue ;;
+    esac
     state=$(systemctl is-enabled "$name" 2>/dev/null) || true
     case $state in
       enabled | static | alias | indirect | generated) ok "$name is $state" ;;

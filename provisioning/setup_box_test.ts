@@ -118,7 +118,9 @@ const FIXTURE: Record<string, { text: string; mode?: number }> = {
   'systemd/roomcast-edge.service': { text: '[Unit]\nDescription=fixture edge\n' },
   'systemd/roomcast-collector.service': { text: '[Unit]\nDescription=fixture collector\n' },
   'systemd/roomcast-encoder.service': { text: '[Unit]\nDescription=fixture encoder\n' },
-  'systemd/roomcast-watchdog.service': { text: '[Unit]\nDescription=fixture watchdog\n' },
+  'systemd/roomcast-watchdog@.service': {
+    text: '[Unit]\nDescription=fixture watchdog of the %i\n',
+  },
   'systemd/README.md': { text: '# units\n' },
 };
 const LEFT_OUT = ['node_modules/dep/index.js', 'web/node_modules/dep/index.js'];
@@ -179,8 +181,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 const UNITS: Record<Kind, string[]> = {
-  collector: ['roomcast-collector.service', 'roomcast-watchdog.service'],
-  encoder: ['roomcast-encoder.service', 'roomcast-watchdog.service'],
+  collector: ['roomcast-collector.service', 'roomcast-watchdog@.service'],
+  encoder: ['roomcast-encoder.service', 'roomcast-watchdog@.service'],
 };
 
 describe('setup-box.sh on a clean root, run twice', () => {

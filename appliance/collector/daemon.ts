@@ -71,6 +71,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   let preview: { jpeg: Buffer; base64: string; at: string } | null = null;
   let input: CollectorStatus['input'] = { present: false, format: null };
   let lastError: string | null = null;
+  let workerHeardAt: string | null = null;
   /** The worker's own account of why it is about to exit. */
   let pendingFatal: string | null = null;
   const recording = {
@@ -94,6 +95,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
   });
 
   const onWorkerMessage = (message: WorkerMessage) => {
+    workerHeardAt = new Date().toISOString();
     switch (message.type) {
       case 'playing':
         supervisor.markRunning();
@@ -163,6 +165,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     }),
     onMessage: onWorkerMessage,
     onExit: (reason, expected) => {
+      workerHeardAt = null;
       uplink.onWorkerGone();
       input = { present: false, format: input.format };
       recording.currentFile = null;
@@ -213,6 +216,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
         pid: supervisor.pid(),
         restarts: supervisor.restarts(),
         lastError,
+        lastMessageAt: workerHeardAt,
       },
       input,
       audio: { levels: playing ? audio.levels() : [], warnings: audio.warnings() },

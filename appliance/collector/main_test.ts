@@ -20,7 +20,14 @@ function statusOf(changes: {
     room: 'hall',
     state: 'starting',
     onAir: changes.onAir ?? false,
-    worker: { state: 'starting', pid: 10, restarts: 0, lastError: null, ...changes.worker },
+    worker: {
+      state: 'starting',
+      pid: 10,
+      restarts: 0,
+      lastError: null,
+      lastMessageAt: null,
+      ...changes.worker,
+    },
     input: changes.input ?? { present: false, format: null },
     audio: { levels: [], warnings: { silence: false, clipping: false } },
     uplink: {

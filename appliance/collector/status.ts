@@ -30,6 +30,12 @@ export interface CollectorStatus {
     restarts: number;
     /** The last reason the pipeline stopped, in operator words; null if it never did. */
     lastError: string | null;
+    /**
+     * When the worker last sent anything (ISO); null before its first message. A playing
+     * worker speaks at least once a second (input state), with or without a signal: the
+     * watchdog's proof that it is not stuck.
+     */
+    lastMessageAt: string | null;
   };
   input: {
     present: boolean;

@@ -15,7 +15,7 @@ function sampleStatus(overrides: Partial<CollectorStatus> = {}): CollectorStatus
     room: 'main-hall',
     state: 'live',
     onAir: true,
-    worker: { state: 'running', pid: 4242, restarts: 0, lastError: null },
+    worker: { state: 'running', pid: 4242, restarts: 0, lastError: null, lastMessageAt: null },
     input: { present: true, format: '1280x720 29.97p' },
     audio: {
       levels: [{ rmsDb: -23.5, peakDb: -9 }, { rmsDb: -25, peakDb: -11.2 }],

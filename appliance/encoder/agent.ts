@@ -3,6 +3,7 @@
 // pipeline per live room, counts viewers from nginx's access log, and registers and
 // heartbeats with the edge. Stream keys exist here only in memory, on their way from the
 // publish hook to the edge; from the edge's answer on, the public room id names the stream.
+import process from 'node:process';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '../../core/log.ts';
@@ -12,6 +13,7 @@ import type { HeartbeatResponse } from '../../core/wire/contracts.ts';
 import { randomBase64Url } from '../../core/wire/encoding.ts';
 import { createNodeClient } from '../../core/wire/node_client.ts';
 import { playbackSecretFor } from '../../core/wire/playback_token.ts';
+import type { AgentStatus } from './agent_status.ts';
 import { createCpuLoadSampler } from './cpu_load.ts';
 import { createEdgeRelay, type RelayedSession } from './edge_relay.ts';
 import { startEdgePresence } from '../../core/wire/edge_presence.ts';
@@ -236,6 +238,19 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
     token: randomBase64Url(18),
     log,
     handle,
+    status: (): AgentStatus => ({
+      pid: process.pid,
+      hlsRoot,
+      segmentSeconds: config.hls.segmentSeconds,
+      rooms: [...pipelines].map(([room, pipeline]) => ({
+        room,
+        state: pipeline.state(),
+        liveSince: pipeline.liveSince(),
+        ffmpegPid: pipeline.ffmpegPid(),
+        runStartedAt: pipeline.runStartedAt(),
+        renditions: pipeline.renditionStatus().map((rendition) => rendition.name),
+      })),
+    }),
   });
 
   const accessLogPath = join(prefix, 'logs/hls-access.log');

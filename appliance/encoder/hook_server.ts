@@ -3,6 +3,9 @@
 // request gets an answer (a malformed form is a 400 naming the field, an internal failure
 // a 500 for that hook only); nothing a request carries can crash the agent. nginx-rtmp
 // reads only the status (and Location for a publish rename), so bodies are short text.
+// Beside the hooks, `GET /status` answers the agent's own view for the box's watchdog: no
+// token, since it holds nothing secret (room ids, pids, paths) and is loopback only; that
+// it answers at all is the watchdog's proof the agent's event loop is alive.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Logger } from '../../core/log.ts';
 import { type Hook, HOOK_NAMES, type HookName, parseHookForm } from './hook_form.ts';
@@ -20,6 +23,8 @@ export interface HookServerOptions {
   token: string;
   log: Logger;
   handle(hook: Hook): Promise<HookAnswer>;
+  /** The body of `GET /status` (JSON). */
+  status(): unknown;
 }
 
 export interface HookServer {
@@ -60,6 +65,13 @@ export async function startHookServer(options: HookServerOptions): Promise<HookS
     };
     try {
       const path = (request.url ?? '').split('?')[0]!;
+      if (path === '/status' && request.method === 'GET') {
+        response.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+        });
+        return response.end(JSON.stringify(options.status()));
+      }
       const hook = path.startsWith(prefix) ? path.slice(prefix.length) as HookName : null;
       if (!hook || !HOOK_NAMES.includes(hook)) return answer(404, 'not found');
       if (request.method !== 'POST') return answer(405, 'POST only');

@@ -56,6 +56,10 @@ export interface RoomPipeline {
   recentErrors(): string[];
   /** pid of the running ffmpeg, or null (for tests and the watchdog). */
   ffmpegPid(): number | null;
+  /** When the running ffmpeg started (ms since the epoch), or null between runs. */
+  runStartedAt(): number | null;
+  /** When the room last went live (ms since the epoch), or null while it is not live. */
+  liveSince(): number | null;
   /** Removes files no playlist refers to any more (old runs' leftovers); returns them. */
   sweep(): Promise<string[]>;
   /** Agent shutdown: stop ffmpeg, keep every file. */
@@ -105,6 +109,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   let lastMaster = '';
   let quickFailures = 0;
   let wake: (() => void) | null = null;
+  let wentLiveAt = 0;
 
   const noteError = (message: string) => {
     errors.push(message);
@@ -363,6 +368,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   return {
     publisherStarted(next) {
       publisher = next;
+      if (state !== 'live') wentLiveAt = Date.now();
       state = 'live';
       if (run) void killRun(0); // the old publisher's stream is gone; read the new one
       wake?.();
@@ -390,6 +396,8 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     renditionStatus: () => (run?.plan ?? []).map((rendition) => ({ name: rendition.name, speed })),
     recentErrors: () => errors.slice(-10),
     ffmpegPid: () => run?.child.pid ?? null,
+    runStartedAt: () => run?.startedAt ?? null,
+    liveSince: () => (state === 'live' ? wentLiveAt : null),
     sweep() {
       const keep = new Map<string, Set<string>>();
       for (const [name, playlist] of playlists) keep.set(name, playlist.referencedFiles());

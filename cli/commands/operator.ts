@@ -3,6 +3,7 @@
 // printed to the operator's terminal and nowhere else.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { WatchdogAction } from '../../core/wire/contracts.ts';
 import { CliError, type Command, table } from '../command.ts';
 import { createEdgeClient, credentialsPath, readCredentials } from '../edge_client.ts';
 import { readSecret } from '../secret_input.ts';
@@ -40,6 +41,14 @@ interface NodeInfo {
   capacity: number;
   lastHeartbeatAt: string | null;
   load: { rooms: number; cpuLoad: number; viewers: number } | null;
+  watchdog: {
+    state: 'ok' | 'degraded' | 'escalated';
+    at: string;
+    failing: { name: string; detail: string }[];
+    actionsLastHour: number;
+    lastAction: WatchdogAction | null;
+    escalated: { target: string; reason: string; since: string }[];
+  } | null;
 }
 interface Account {
   id: string;
@@ -68,6 +77,37 @@ const roomTable = (rooms: Room[]) =>
       r.eventId,
       r.state,
       r.ladder ? `${r.ladder.length} renditions` : 'default',
+    ]),
+  );
+
+/** Names in a table cell: the first few, so one sick box does not widen the whole table. */
+const someNames = (names: string[], max = 3) =>
+  names.length > max
+    ? `${names.slice(0, max).join(', ')} +${names.length - max} more`
+    : names.join(', ');
+
+/** `ok`, `degraded (agent, room:demo)` naming the failing checks, `ESCALATED (room:demo)`. */
+export function watchdogCell(watchdog: NodeInfo['watchdog']): string | null {
+  if (!watchdog) return null;
+  const [label, names] = watchdog.state === 'escalated'
+    ? ['ESCALATED', watchdog.escalated.map((e) => e.target)]
+    : [watchdog.state, watchdog.failing.map((check) => check.name)];
+  return names.length ? `${label} (${someNames(names)})` : label;
+}
+
+export const nodeTable = (nodes: NodeInfo[]) =>
+  table(
+    ['NODE', 'KIND', 'STATE', 'ROOMS', 'CAPACITY', 'CPU', 'VIEWERS', 'LAST HEARTBEAT', 'WATCHDOG'],
+    nodes.map((n) => [
+      n.id,
+      n.kind,
+      n.state,
+      n.load?.rooms ?? null,
+      n.capacity,
+      n.load ? `${Math.round(n.load.cpuLoad * 100)}%` : null,
+      n.load?.viewers ?? null,
+      n.lastHeartbeatAt,
+      watchdogCell(n.watchdog),
     ]),
   );
 
@@ -328,26 +368,12 @@ export const operatorCommands: Command[] = [
   },
   {
     name: 'node list',
-    summary: 'Encoders and collectors with their health and load.',
+    summary: 'Encoders and collectors with their health, load and watchdog.',
+    details:
+      "WATCHDOG: ok; degraded (the failing checks; the box's watchdog is on them); ESCALATED (what it stopped restarting: a person is needed); - when no watchdog reported lately.",
     async run(ctx) {
       const { nodes } = await (await ctx.edge()).request<{ nodes: NodeInfo[] }>('GET', '/nodes');
-      ctx.out.result(
-        { nodes },
-        () =>
-          table(
-            ['NODE', 'KIND', 'STATE', 'ROOMS', 'CAPACITY', 'CPU', 'VIEWERS', 'LAST HEARTBEAT'],
-            nodes.map((n) => [
-              n.id,
-              n.kind,
-              n.state,
-              n.load?.rooms ?? null,
-              n.capacity,
-              n.load ? `${Math.round(n.load.cpuLoad * 100)}%` : null,
-              n.load?.viewers ?? null,
-              n.lastHeartbeatAt,
-            ]),
-          ),
-      );
+      ctx.out.result({ nodes }, () => nodeTable(nodes));
     },
   },
   {

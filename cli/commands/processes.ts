@@ -1,5 +1,5 @@
 // Commands that run a roomcast process or work on this machine's own config and data:
-// edge, redis-bridge, encoder, collector, demo, config check, admin bootstrap.
+// edge, redis-bridge, encoder, collector, watchdog, demo, config check, admin bootstrap.
 import process from 'node:process';
 import { createInterface } from 'node:readline';
 import { createLogger, type Logger } from '../../core/log.ts';
@@ -16,6 +16,7 @@ import { startEdge } from '../../edge/start.ts';
 import { runRedisBridge } from '../../edge/redis_bridge/main.ts';
 import { runCollector } from '../../appliance/collector/main.ts';
 import { runEncoder } from '../../appliance/encoder/main.ts';
+import { runWatchdog } from '../../appliance/watchdog/main.ts';
 import { CliError, type Command } from '../command.ts';
 import { runDemo } from '../demo.ts';
 import { readSecret } from '../secret_input.ts';
@@ -168,6 +169,32 @@ export const processCommands: Command[] = [
       log.info(`${signal}: stopping`);
       const told = notify.stopping(`${signal}: stopping the pipeline, finishing the recording`);
       await collector.stop();
+      await told;
+    },
+  },
+  {
+    name: 'watchdog',
+    summary:
+      "Watch this box's encoder or collector: restart what is stuck, escalate, report to the edge.",
+    usage: 'encoder|collector',
+    arity: 1,
+    details: 'Uses the watchdog section of the config and the named section for where to look ' +
+      '(the agent port and HLS server, or the status page) and for the node id and secret ' +
+      'its reports to the edge are signed with. Unit restarts go through systemctl; ' +
+      'systemd/roomcast-watchdog@.service runs it as root for that.',
+    async run(ctx) {
+      const kind = ctx.args[0];
+      if (kind !== 'encoder' && kind !== 'collector') {
+        throw new CliError(`watchdog watches an 'encoder' or a 'collector', not '${kind}'`, 2);
+      }
+      const config = await ctx.config();
+      const log = processLogger(config, 'watchdog');
+      const notify = serviceNotifier(log);
+      const watchdog = await runWatchdog({ kind, config, log, notify });
+      const signal = await untilSignal();
+      log.info(`${signal}: stopping`);
+      const told = notify.stopping(`${signal}: stopping`);
+      await watchdog.stop();
       await told;
     },
   },

@@ -30,6 +30,11 @@ export function unitOf(kind: BoxKind): string {
   return `roomcast-${kind}.service`;
 }
 
+/** The box's watchdog (systemd/roomcast-watchdog@.service), which reads the same config. */
+export function watchdogUnitOf(kind: BoxKind): string {
+  return `roomcast-watchdog@${kind}.service`;
+}
+
 /** Env files hold the secrets: their values are never shown, logged or sent back. */
 export function isSecretFile(path: string): boolean {
   return path.endsWith('.env');

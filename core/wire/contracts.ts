@@ -241,6 +241,57 @@ export const heartbeatResponseSchema = z.object({
 }).strict().meta({ id: 'HeartbeatResponse' });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 
+// ---------------------------------------------------------------- watchdog (box → edge)
+
+/** What the watchdog looks at: `agent`, `nginx`, `room:<id>` (encoder); `collector`, `pipeline`. */
+const watchdogTarget = z.string().regex(/^[a-z][a-z0-9:-]{0,79}$/);
+
+export const watchdogCheckSchema = z.object({
+  name: watchdogTarget,
+  ok: z.boolean(),
+  /** What was seen, in operator words, e.g. "newest segment 2.1 s old". */
+  detail: z.string().max(300),
+}).strict();
+export type WatchdogCheck = z.infer<typeof watchdogCheckSchema>;
+
+export const watchdogActionSchema = z.object({
+  target: watchdogTarget,
+  /** What the watchdog did: killed a stuck child (its parent starts a new one), or restarted the unit. */
+  action: z.enum(['killed-ffmpeg', 'killed-worker', 'restarted-unit']),
+  at: isoTime,
+  reason: z.string().max(300),
+}).strict();
+export type WatchdogAction = z.infer<typeof watchdogActionSchema>;
+
+export const watchdogReportSchema = z.object({
+  v: version,
+  nodeId: nodeIdSchema,
+  kind: nodeKindSchema,
+  /**
+   * ok: every check passes; degraded: a check fails and the watchdog is on it;
+   * escalated: a target used up its restarts for the hour and needs a person.
+   */
+  state: z.enum(['ok', 'degraded', 'escalated']),
+  /** Seconds between the watchdog's checks (and reports). */
+  intervalSeconds: z.number().int().min(1).max(300),
+  checks: z.array(watchdogCheckSchema).max(64),
+  /** Everything the watchdog did in the last hour, oldest first. */
+  actions: z.array(watchdogActionSchema).max(100),
+  /** Targets it has stopped restarting until their hour frees a restart. */
+  escalated: z.array(
+    z.object({
+      target: watchdogTarget,
+      reason: z.string().max(300),
+      since: isoTime,
+    }).strict(),
+  ).max(64),
+}).strict().meta({ id: 'WatchdogReport' });
+export type WatchdogReport = z.infer<typeof watchdogReportSchema>;
+
+export const watchdogAckSchema = z.object({ v: version, ok: z.literal(true) }).strict()
+  .meta({ id: 'WatchdogAck' });
+export type WatchdogAck = z.infer<typeof watchdogAckSchema>;
+
 export const ingestRequestSchema = z.object({
   v: version,
   nodeId: nodeIdSchema,

@@ -1,5 +1,6 @@
 // Box-to-edge API, every request signed by the box's node secret: nginx-rtmp hooks relayed
-// by encoder agents, registration and heartbeats, and the collector's ingest question.
+// by encoder agents, registration and heartbeats, the collector's ingest question, and the
+// watchdog reports of both kinds of box.
 import { z } from 'zod';
 import {
   heartbeatResponseSchema,
@@ -15,6 +16,8 @@ import {
   registerResponseSchema,
   updateDecisionSchema,
   updateRequestSchema,
+  watchdogAckSchema,
+  watchdogReportSchema,
 } from '../../core/wire/contracts.ts';
 import type { EdgeDeps } from '../deps.ts';
 import type { NodeRecord } from '../env.ts';
@@ -27,6 +30,7 @@ import {
   handleUpdate,
 } from '../services/publish.ts';
 import { assignIngest, recordHeartbeat, registerNode } from '../services/registry.ts';
+import { recordWatchdogReport } from '../services/watchdog_reports.ts';
 import { createRoute, jsonBody, newRouter, okSchema, responses, SECURITY } from './route.ts';
 
 /** The body says which node it speaks for; it must be the node that signed it. */
@@ -42,6 +46,7 @@ export function nodeRoutes(deps: EdgeDeps) {
   app.use('/node/register', requireNode(deps, ['encoder', 'collector']));
   app.use('/node/heartbeat', requireNode(deps, ['encoder', 'collector']));
   app.use('/node/ingest', requireNode(deps, ['collector']));
+  app.use('/node/watchdog', requireNode(deps, ['encoder', 'collector']));
 
   /**
    * One signed POST route: validates the body against its wire shape, checks the body
@@ -123,6 +128,13 @@ export function nodeRoutes(deps: EdgeDeps) {
     ingestRequestSchema,
     ingestResponseSchema,
     (_node, request) => assignIngest(deps, request.room),
+  );
+  signed(
+    '/node/watchdog',
+    "The box's watchdog: its checks, what it did, what needs a person (no registration needed)",
+    watchdogReportSchema,
+    watchdogAckSchema,
+    (node, report) => recordWatchdogReport(deps, node, report),
   );
   return app;
 }

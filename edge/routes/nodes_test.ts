@@ -517,3 +517,266 @@ test('collector heartbeat with levels and a preview is accepted; a malformed one
     await edge.close();
   }
 });
+
+// ---------------------------------------------------------------- watchdog reports
+
+const WATCHDOG = '/api/v1/node/watchdog';
+
+/** An encoder's watchdog report: one room's ffmpeg restarted twice, nginx escalated. */
+function watchdogReport(node: Node, overrides: Record<string, unknown> = {}) {
+  return {
+    v: 1,
+    nodeId: node.id,
+    kind: 'encoder',
+    state: 'degraded',
+    intervalSeconds: 5,
+    checks: [
+      { name: 'agent', ok: true, detail: 'answers on /healthz' },
+      { name: 'nginx', ok: true, detail: 'rtmp port accepts connections' },
+      { name: 'room:demo', ok: false, detail: 'newest segment 14.2 s old' },
+    ],
+    actions: [
+      {
+        target: 'room:demo',
+        action: 'killed-ffmpeg',
+        at: '2026-06-01T08:40:00Z',
+        reason: 'no new segment for 12 s',
+      },
+      {
+        target: 'room:demo',
+        action: 'killed-ffmpeg',
+        at: '2026-06-01T08:58:30Z',
+        reason: 'no new segment for 12 s',
+      },
+    ],
+    escalated: [],
+    ...overrides,
+  };
+}
+
+async function watchdogOf(edge: TestEdge, nodeId: string) {
+  const nodes = (await (await edge.asOperator('GET', '/api/v1/nodes')).json()).nodes;
+  return nodes.find((n: { id: string }) => n.id === nodeId).watchdog;
+}
+
+test('watchdog: a signed report shows on the node list, also before the node registers', async () => {
+  const edge = await createTestEdge();
+  try {
+    const encoder = await addNode(edge, 'enc-1', 'encoder');
+    const collector = await addNode(edge, 'col-1', 'collector');
+    assert.equal(await watchdogOf(edge, 'enc-1'), null, 'no report yet');
+
+    const res = await edge.asNode(encoder.id, encoder.secret, WATCHDOG, watchdogReport(encoder));
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(await res.json(), { v: 1, ok: true });
+    const nodes = (await (await edge.asOperator('GET', '/api/v1/nodes')).json()).nodes;
+    assert.equal(nodes[1].state, 'new', 'the watchdog reports before the agent registers');
+    assert.deepEqual(nodes[1].watchdog, {
+      state: 'degraded',
+      at: '2026-06-01T09:00:00.000Z',
+      failing: [{ name: 'room:demo', detail: 'newest segment 14.2 s old' }],
+      actionsLastHour: 2,
+      lastAction: {
+        target: 'room:demo',
+        action: 'killed-ffmpeg',
+        at: '2026-06-01T08:58:30Z',
+        reason: 'no new segment for 12 s',
+      },
+      escalated: [],
+    });
+
+    // A collector's watchdog, escalated: the report replaces nothing of the encoder's.
+    edge.advance(1_000);
+    const escalated = [{
+      target: 'pipeline',
+      reason: 'restarted 3 times this hour; the input stays black',
+      since: '2026-06-01T08:59:00Z',
+    }];
+    const fromCollector = await edge.asNode(collector.id, collector.secret, WATCHDOG, {
+      ...watchdogReport(collector, { kind: 'collector', state: 'escalated', escalated }),
+      checks: [{ name: 'pipeline', ok: false, detail: 'no frames for 30 s' }],
+      actions: [],
+    });
+    assert.equal(fromCollector.status, 200, await fromCollector.clone().text());
+    assert.deepEqual(await watchdogOf(edge, 'col-1'), {
+      state: 'escalated',
+      at: '2026-06-01T09:00:01.000Z',
+      failing: [{ name: 'pipeline', detail: 'no frames for 30 s' }],
+      actionsLastHour: 0,
+      lastAction: null,
+      escalated,
+    });
+    assert.equal((await watchdogOf(edge, 'enc-1')).state, 'degraded');
+  } finally {
+    await edge.close();
+  }
+});
+
+test('watchdog: a report expires after 3 intervals (at least 15 s), so a silent watchdog shows as null', async () => {
+  const edge = await createTestEdge();
+  try {
+    const encoder = await addNode(edge, 'enc-1', 'encoder');
+    const report = (intervalSeconds: number) =>
+      edge.asNode(
+        encoder.id,
+        encoder.secret,
+        WATCHDOG,
+        watchdogReport(encoder, { state: 'ok', intervalSeconds }),
+      );
+
+    assert.equal((await report(10)).status, 200);
+    edge.advance(29_000);
+    assert.equal((await watchdogOf(edge, 'enc-1'))?.state, 'ok', '3 × 10 s not yet over');
+    edge.advance(2_000);
+    assert.equal(await watchdogOf(edge, 'enc-1'), null, 'silent for more than 3 × 10 s');
+
+    // Every second: three intervals would be 3 s; the floor keeps it 15 s.
+    assert.equal((await report(1)).status, 200);
+    edge.advance(14_000);
+    assert.notEqual(await watchdogOf(edge, 'enc-1'), null, 'the 15 s floor holds');
+    edge.advance(2_000);
+    assert.equal(await watchdogOf(edge, 'enc-1'), null);
+
+    // A removed node's last report does not resurface on a node added under its id.
+    assert.equal((await report(60)).status, 200);
+    assert.equal((await edge.asOperator('DELETE', '/api/v1/nodes/enc-1')).status, 200);
+    await addNode(edge, 'enc-1', 'encoder');
+    assert.equal(await watchdogOf(edge, 'enc-1'), null);
+  } finally {
+    await edge.close();
+  }
+});
+
+test('watchdog: unsigned, wrongly signed, wrong-kind and malformed reports are refused and not kept', async () => {
+  const edge = await createTestEdge();
+  try {
+    const encoder = await addNode(edge, 'enc-1', 'encoder');
+    const collector = await addNode(edge, 'col-1', 'collector');
+    const message = async (res: Response, status: number) => {
+      assert.equal(res.status, status, await res.clone().text());
+      return (await res.json()).error.message as string;
+    };
+
+    const unsigned = await edge.app.request(WATCHDOG, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(watchdogReport(encoder)),
+    });
+    assert.match(await message(unsigned, 401), /not signed by a node/);
+    const wrongSecret = await edge.asNode(
+      encoder.id,
+      collector.secret,
+      WATCHDOG,
+      watchdogReport(encoder),
+    );
+    assert.match(await message(wrongSecret, 401), /signature does not match/);
+    const otherNode = await edge.asNode(collector.id, collector.secret, WATCHDOG, {
+      ...watchdogReport(encoder),
+      kind: 'collector',
+    });
+    assert.match(await message(otherNode, 403), /signed by node 'col-1' speaks for 'enc-1'/);
+
+    const wrongKind = await edge.asNode(
+      collector.id,
+      collector.secret,
+      WATCHDOG,
+      watchdogReport(collector),
+    );
+    assert.equal(
+      await message(wrongKind, 409),
+      "node 'col-1' was added as collector, not encoder: its watchdog must report kind 'collector'",
+    );
+
+    const malformed: [string, Record<string, unknown>, RegExp][] = [
+      [
+        'an unknown key',
+        { uptime: 5 },
+        /invalid body: \(whole value\): Unrecognized key: "uptime"/,
+      ],
+      ['an unknown state', { state: 'panicking' }, /invalid body: 'state'/],
+      [
+        '65 checks',
+        { checks: Array.from({ length: 65 }, () => ({ name: 'agent', ok: true, detail: '' })) },
+        /invalid body: 'checks': .*64/,
+      ],
+      [
+        'a target name with capitals',
+        { escalated: [{ target: 'Room:Demo', reason: 'x', since: '2026-06-01T09:00:00Z' }] },
+        /invalid body: 'escalated\[0\]\.target'/,
+      ],
+      [
+        'an unknown action',
+        {
+          actions: [{
+            target: 'agent',
+            action: 'rebooted',
+            at: '2026-06-01T09:00:00Z',
+            reason: '',
+          }],
+        },
+        /invalid body: 'actions\[0\]\.action'/,
+      ],
+      ['a zero interval', { intervalSeconds: 0 }, /invalid body: 'intervalSeconds'/],
+    ];
+    for (const [what, overrides, expected] of malformed) {
+      const res = await edge.asNode(
+        encoder.id,
+        encoder.secret,
+        WATCHDOG,
+        watchdogReport(encoder, overrides),
+      );
+      assert.match(await message(res, 400), expected, what);
+    }
+    assert.equal(await watchdogOf(edge, 'enc-1'), null, 'no refused report was kept');
+    assert.equal(await watchdogOf(edge, 'col-1'), null);
+  } finally {
+    await edge.close();
+  }
+});
+
+test('watchdog: an escalation is logged once as a warning (again for a new target), its end as info', async () => {
+  const edge = await createTestEdge();
+  try {
+    const encoder = await addNode(edge, 'enc-1', 'encoder');
+    const escalation = (target: string) => ({
+      target,
+      reason: `${target} restarted 3 times this hour`,
+      since: '2026-06-01T08:59:00Z',
+    });
+    const report = async (overrides: Record<string, unknown>) => {
+      const res = await edge.asNode(
+        encoder.id,
+        encoder.secret,
+        WATCHDOG,
+        watchdogReport(encoder, overrides),
+      );
+      assert.equal(res.status, 200, await res.clone().text());
+      edge.advance(5_000);
+    };
+    const watchdogLines = () => edge.logLines.filter((line) => line.includes('watchdog'));
+
+    await report({});
+    assert.deepEqual(watchdogLines(), [], 'degraded is the watchdog at work: not logged');
+    await report({ state: 'escalated', escalated: [escalation('room:demo')] });
+    await report({ state: 'escalated', escalated: [escalation('room:demo')] });
+    assert.deepEqual(watchdogLines(), [
+      '[edge] WARN watchdog escalated: it stopped restarting and needs a person node=enc-1 ' +
+      'targets=room:demo reasons=room:demo: room:demo restarted 3 times this hour',
+    ]);
+
+    await report({
+      state: 'escalated',
+      escalated: [escalation('room:demo'), escalation('nginx')],
+    });
+    assert.equal(watchdogLines().length, 2, 'one more target gave up: news');
+    assert.match(watchdogLines()[1]!, /WARN .* targets=room:demo, nginx /);
+
+    await report({ state: 'ok', checks: [], escalated: [] });
+    await report({ state: 'ok', checks: [], escalated: [] });
+    assert.deepEqual(watchdogLines().slice(2), [
+      '[edge] watchdog no longer escalated node=enc-1 state=ok',
+    ]);
+  } finally {
+    await edge.close();
+  }
+});

@@ -221,6 +221,7 @@ test('the OpenAPI document describes the routes from the same validators', async
         '/api/v1/rooms/{id}/keys/rotate',
         '/api/v1/node/hooks/publish',
         '/api/v1/node/heartbeat',
+        '/api/v1/node/watchdog',
         '/api/v1/public/rooms',
       ]
     ) {
@@ -230,6 +231,9 @@ test('the OpenAPI document describes the routes from the same validators', async
       doc.paths['/api/v1/rooms'].post.requestBody.content['application/json'].schema;
     assert.ok(createRoomBody.properties.id.pattern, 'the room id pattern comes from the validator');
     assert.ok(doc.components.securitySchemes.nodeSignature);
+    const watchdog = doc.components.schemas.NodeInfo.properties.watchdog;
+    assert.deepEqual(watchdog.type, ['object', 'null'], 'NodeInfo.watchdog is null when silent');
+    assert.deepEqual(watchdog.properties.state.enum, ['ok', 'degraded', 'escalated']);
   } finally {
     await edge.close();
   }

@@ -1,7 +1,14 @@
 // Request and response shapes of the operator and public API (the box-to-edge shapes are
 // in core/wire). Bodies are strict: an unknown field is an error, not silently dropped.
 import { z } from 'zod';
-import { collectorHeartbeatSchema, ladderSchema, slugSchema } from '../../core/wire/contracts.ts';
+import {
+  collectorHeartbeatSchema,
+  ladderSchema,
+  slugSchema,
+  watchdogActionSchema,
+  watchdogCheckSchema,
+  watchdogReportSchema,
+} from '../../core/wire/contracts.ts';
 import { EVENT_STATES, ROLES } from '../db/schema.ts';
 
 const title = z.string().trim().min(1).max(200);
@@ -99,6 +106,21 @@ export const createdRoomSchema = z.object({
 }).meta({ id: 'CreatedRoom' });
 export const keyParamsSchema = z.object({ id: slugSchema, keyId: z.uuid() });
 
+/**
+ * A node's watchdog, from its last report (the pieces come from the wire contract). Inline
+ * in NodeInfo, not a component of its own: the generator would make that component nullable.
+ */
+const nodeWatchdogSchema = z.object({
+  state: watchdogReportSchema.shape.state,
+  at: z.string().describe('when the edge received the report'),
+  failing: z.array(watchdogCheckSchema.pick({ name: true, detail: true }))
+    .describe('the checks that failed'),
+  actionsLastHour: z.number().describe('restarts and kills in the last hour'),
+  lastAction: watchdogActionSchema.nullable().describe('the newest of them'),
+  escalated: watchdogReportSchema.shape.escalated
+    .describe('targets the watchdog stopped restarting: they need a person'),
+});
+
 export const nodeInfoSchema = z.object({
   id: z.string(),
   kind: z.enum(['encoder', 'collector']),
@@ -109,6 +131,8 @@ export const nodeInfoSchema = z.object({
   softwareVersion: z.string().nullable(),
   lastHeartbeatAt: z.string().nullable(),
   load: z.object({ rooms: z.number(), cpuLoad: z.number(), viewers: z.number() }).nullable(),
+  watchdog: nodeWatchdogSchema.nullable()
+    .describe('null while no watchdog report is fresh: a silent watchdog is a signal too'),
 }).meta({ id: 'NodeInfo' });
 export const addNodeBodySchema = z.object({
   id: slugSchema,

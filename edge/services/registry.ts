@@ -20,6 +20,7 @@ import { HttpError } from '../http_error.ts';
 import { deriveNodeSecret } from '../auth/secrets.ts';
 import { liveKeys } from '../live_keys.ts';
 import { getRoom } from './rooms.ts';
+import { forgetWatchdog, type NodeWatchdog, nodeWatchdog } from './watchdog_reports.ts';
 
 type NodeRow = typeof nodes.$inferSelect;
 
@@ -34,6 +35,8 @@ export interface NodeInfo {
   lastHeartbeatAt: string | null;
   /** From the last heartbeat while up: rooms carried, CPU load, viewers. */
   load: { rooms: number; cpuLoad: number; viewers: number } | null;
+  /** The box's watchdog while its reports come in (a silent watchdog is null). */
+  watchdog: NodeWatchdog | null;
 }
 
 /** What the edge keeps in the live store for a node that is up. */
@@ -98,6 +101,7 @@ export async function removeNode(deps: EdgeDeps, nodeId: string): Promise<void> 
   await deps.db.delete(nodes).where(eq(nodes.id, nodeId));
   await deps.store.del(liveKeys.nodeAlive(nodeId));
   await deps.store.setRemove(liveKeys.encoders, nodeId);
+  await forgetWatchdog(deps, nodeId);
 }
 
 async function aliveSummary(deps: EdgeDeps, nodeId: string): Promise<AliveSummary | null> {
@@ -123,6 +127,7 @@ async function describeNode(deps: EdgeDeps, row: NodeRow): Promise<NodeInfo> {
       ? null
       : new Date(row.lastHeartbeatAt).toISOString(),
     load: alive ? { rooms: alive.rooms, cpuLoad: alive.cpuLoad, viewers: alive.viewers } : null,
+    watchdog: await nodeWatchdog(deps, row.id),
   };
 }
 
@@ -252,11 +257,6 @@ async function sessionsToCut(
   return cut;
 }
 
-/**
- * Where a collector should push: the encoder already carrying the room, else the one it
- * was last sent to if that is still up, else the least-loaded healthy encoder with room
- * to spare (fewest rooms per capacity, then lowest CPU).
- */
 /** A collector's heartbeat as the operator API shows it: the envelope off, its time on. */
 export type CollectorReport = Omit<CollectorHeartbeat, 'v' | 'kind'> & { at: string };
 
@@ -273,6 +273,11 @@ export async function collectorReport(deps: EdgeDeps, roomId: string): Promise<C
   return { ...heartbeat, at: new Date(at).toISOString() };
 }
 
+/**
+ * Where a collector should push: the encoder already carrying the room, else the one it
+ * was last sent to if that is still up, else the least-loaded healthy encoder with room
+ * to spare (fewest rooms per capacity, then lowest CPU).
+ */
 export async function assignIngest(deps: EdgeDeps, roomId: string): Promise<IngestResponse> {
   await getRoom(deps, roomId);
   const candidates: { row: NodeRow; alive: AliveSummary }[] = [];

@@ -12,6 +12,7 @@ import {
   type ApplyResult,
   type ApplyStep,
   unitOf,
+  watchdogUnitOf,
 } from '../../core/push/protocol.ts';
 import type { Before, BoxStore, Staged } from './box_store.ts';
 
@@ -98,6 +99,9 @@ export async function applyConfig(request: ApplyRequest, deps: BoxApplyDeps): Pr
     const health = await restartAndCheck();
     if (health.ok) {
       await store.prune();
+      // The watchdog reads the same config (its limits, the ports it probes): it starts
+      // again with it, if it runs. Its own health is not the push's to judge.
+      await systemctl(['try-restart', watchdogUnitOf(store.kind)]);
       return {
         type: 'result',
         outcome: 'applied',

@@ -78,6 +78,7 @@ test('applied: checked, switched, restarted once, healthy', async () => {
       'restart roomcast-collector.service',
       'is-active roomcast-collector.service',
       'show --property=StatusText --value roomcast-collector.service',
+      'try-restart roomcast-watchdog@collector.service',
     ]);
   });
 });

@@ -44,7 +44,13 @@ function fakeCollector(knobs: FakeKnobs) {
       room: 'main-hall',
       state: knobs.onAir ? 'live' : 'offline',
       onAir: knobs.onAir,
-      worker: { state: 'running', pid: 4242, restarts: 1, lastError: 'capture card reset' },
+      worker: {
+        state: 'running',
+        pid: 4242,
+        restarts: 1,
+        lastError: 'capture card reset',
+        lastMessageAt: null,
+      },
       input: { present: true, format: '1280x720 29.97p' },
       audio: {
         levels: [levelAt(now, 0), levelAt(now, 1)],
