@@ -362,7 +362,7 @@ test('roomcast push against a real sshd: push, no-op, refused, rolled back, host
         (await readdir(configDir(host))).sort(),
         [`${kind}.env`, `${kind}.versions`, `${kind}.yaml`],
       );
-      for (const [file, mode] of [[`${kind}.yaml`, 0o644], [`${kind}.env`, 0o600]] as const) {
+      for (const [file, mode] of [[`${kind}.yaml`, 0o640], [`${kind}.env`, 0o600]] as const) {
         const path = join(configDir(host), file);
         assert.equal(
           await readFile(path, 'utf8'),

@@ -21,7 +21,7 @@ export interface BoxFile {
   /** Relative to pusher.remoteConfigDir on the box (e.g. 'collector.yaml'). */
   path: string;
   content: string;
-  /** 0o644 for configs, 0o600 for the env file with secrets. */
+  /** 0o640 for configs (root:roomcast on the box: the service reads it, others do not), 0o600 for the env file with secrets. */
   mode: number;
 }
 
@@ -34,7 +34,7 @@ export interface BoxConfig {
   files: BoxFile[];
 }
 
-export const CONFIG_MODE = 0o644;
+export const CONFIG_MODE = 0o640;
 export const SECRETS_MODE = 0o600;
 
 /**

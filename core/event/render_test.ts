@@ -74,23 +74,23 @@ test('one box per collector and encoder host, sorted, with the right kinds, room
   assert.deepEqual(
     boxes.map((box) => [box.host, box.kind, box.rooms, box.files.map((f) => [f.path, f.mode])]),
     [
-      ['col-main.venue.lan', 'collector', ['main-hall'], [['collector.yaml', 0o644], [
+      ['col-main.venue.lan', 'collector', ['main-hall'], [['collector.yaml', 0o640], [
         'collector.env',
         0o600,
       ]]],
-      ['col-side.venue.lan', 'collector', ['side-room'], [['collector.yaml', 0o644], [
+      ['col-side.venue.lan', 'collector', ['side-room'], [['collector.yaml', 0o640], [
         'collector.env',
         0o600,
       ]]],
-      ['col-workshop.venue.lan', 'collector', ['workshop'], [['collector.yaml', 0o644], [
+      ['col-workshop.venue.lan', 'collector', ['workshop'], [['collector.yaml', 0o640], [
         'collector.env',
         0o600,
       ]]],
-      ['enc-1.example.org', 'encoder', ['main-hall', 'side-room'], [['encoder.yaml', 0o644], [
+      ['enc-1.example.org', 'encoder', ['main-hall', 'side-room'], [['encoder.yaml', 0o640], [
         'encoder.env',
         0o600,
       ]]],
-      ['enc-2.example.org', 'encoder', [], [['encoder.yaml', 0o644], ['encoder.env', 0o600]]],
+      ['enc-2.example.org', 'encoder', [], [['encoder.yaml', 0o640], ['encoder.env', 0o600]]],
     ],
   );
   for (const box of boxes) {

@@ -10,7 +10,7 @@ import { applyConfig, type CommandResult } from './box_apply.ts';
 import { createBoxStore } from './box_store.ts';
 
 const files = (tag: string) => [
-  { path: 'collector.yaml', content: `collector:\n  nodeId: ${tag}\n`, mode: 0o644 },
+  { path: 'collector.yaml', content: `collector:\n  nodeId: ${tag}\n`, mode: 0o640 },
   { path: 'collector.env', content: `ROOMCAST_COLLECTOR_NODE_SECRET=s-${tag}\n`, mode: 0o600 },
 ];
 

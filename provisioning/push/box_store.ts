@@ -5,7 +5,7 @@
 //   /etc/roomcast/collector.env  -> collector.versions/current/collector.env
 //   /etc/roomcast/collector.versions/current  -> 20260601T080000Z-3f2a
 //   /etc/roomcast/collector.versions/previous -> 20260530T170000Z-91c0
-//   /etc/roomcast/collector.versions/20260601T080000Z-3f2a/collector.yaml (0644), .env (0600)
+//   /etc/roomcast/collector.versions/20260601T080000Z-3f2a/collector.yaml (0640), .env (0600)
 //
 // The unit reads /etc/roomcast/collector.yaml and .env (systemd/roomcast-collector.service).
 // Both go through `current`, so one rename(2) of a new symlink over `current` switches the

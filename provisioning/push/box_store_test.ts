@@ -22,7 +22,7 @@ import { createBoxStore } from './box_store.ts';
 
 const NONCE = '0123456789abcdef0123456789abcdef';
 const files = (tag: string) => [
-  { path: 'collector.yaml', content: `collector:\n  nodeId: ${tag}\n`, mode: 0o644 },
+  { path: 'collector.yaml', content: `collector:\n  nodeId: ${tag}\n`, mode: 0o640 },
   { path: 'collector.env', content: `ROOMCAST_COLLECTOR_NODE_SECRET=secret-${tag}\n`, mode: 0o600 },
 ];
 
@@ -87,7 +87,7 @@ test('stage and switch: the unit paths point into the new version; the env is ma
     );
     assert.equal(await readFile(join(dir, 'collector.env'), 'utf8'), files('one')[1]!.content);
     assert.equal((await stat(join(dir, 'collector.env'))).mode & 0o777, 0o600);
-    assert.equal((await stat(join(dir, 'collector.yaml'))).mode & 0o777, 0o644);
+    assert.equal((await stat(join(dir, 'collector.yaml'))).mode & 0o777, 0o640);
     assert.equal((await stat(join(dir, 'collector.versions'))).mode & 0o777, 0o750);
 
     const state = await store.read(NONCE);
@@ -97,7 +97,7 @@ test('stage and switch: the unit paths point into the new version; the env is ma
     assert.deepEqual(yaml, {
       path: 'collector.yaml',
       exists: true,
-      mode: 0o644,
+      mode: 0o640,
       sha256: sha256(files('one')[0]!.content),
       text: files('one')[0]!.content,
     });
@@ -129,7 +129,7 @@ test('restoring a first push leaves the directory as empty as it was', async () 
     const store = createBoxStore({ dir, kind: 'encoder', now: clock, setOwners: false });
     const unlock = await store.lock();
     const staged = await store.stage([
-      { path: 'encoder.yaml', content: 'encoder: {}\n', mode: 0o644 },
+      { path: 'encoder.yaml', content: 'encoder: {}\n', mode: 0o640 },
       { path: 'encoder.env', content: '', mode: 0o600 },
     ]);
     await store.restore(await store.switchTo(staged), staged);

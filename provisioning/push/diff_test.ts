@@ -89,7 +89,7 @@ test('a removed key and a mode change', () => {
 });
 
 test('a config file is diffed as text; a file the box lacks comes from /dev/null', () => {
-  const diff = fileDiff(undefined, { path: 'collector.yaml', content: 'a: 1\n', mode: 0o644 }, {
+  const diff = fileDiff(undefined, { path: 'collector.yaml', content: 'a: 1\n', mode: 0o640 }, {
     host: 'col-a',
     dir: '/etc/roomcast',
     nonce: NONCE,

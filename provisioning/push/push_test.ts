@@ -20,13 +20,13 @@ const box = (host: string, tag = 'a'): BoxConfig => ({
   kind: 'collector',
   rooms: [host.split('.')[0]!],
   files: [
-    { path: 'collector.yaml', content: `collector:\n  nodeId: ${tag}\n`, mode: 0o644 },
+    { path: 'collector.yaml', content: `collector:\n  nodeId: ${tag}\n`, mode: 0o640 },
     { path: 'collector.env', content: `ROOMCAST_COLLECTOR_STREAM_KEY=key-${tag}\n`, mode: 0o600 },
   ],
 });
 
 /** What a box that has `config` answers to a read. */
-function stateOf(config: BoxConfig | null, nonce: string, mode = 0o644): BoxState {
+function stateOf(config: BoxConfig | null, nonce: string, mode = 0o640): BoxState {
   return {
     type: 'state',
     protocol: PUSH_PROTOCOL,
@@ -98,7 +98,7 @@ test('changed, unchanged, refused, rolled back, unreachable: each box on its own
       result: { outcome: 'rolledBack', reason: 'not active; rolled back', restarts: 2 },
     },
     'e.lan': { has: null, error: 'host key changed: …' },
-    'f.lan': { has: box('f.lan'), mode: 0o640 },
+    'f.lan': { has: box('f.lan'), mode: 0o644 },
   };
   const { connect, maxOpen } = connector(boxes);
   const phases: string[] = [];
