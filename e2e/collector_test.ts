@@ -19,6 +19,7 @@ import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import type { CollectorStatus } from '../appliance/collector/status.ts';
 import { parseMediaPlaylist, programDateTimeMs } from '../appliance/encoder/hls/playlist_parse.ts';
 import { ROOMCAST, sleep, type Stack, startStack } from './support/stack.ts';
+import { collectorEnv, LIGHT_LADDER } from './support/collector.ts';
 import { oneMediaFileAtATime } from './support/media_lock.ts';
 
 const run = promisify(execFile);
@@ -189,12 +190,11 @@ before(async () => {
     diagnostics: () => `--- collector output ---\n${collector?.output().slice(-4000)}`,
   });
   await stack.apiJson('POST', '/events', { id: 'conf', title: 'Conference' });
-  // A light ladder (passthrough + audio) keeps the 2-core CI box for the collector.
   const room = await stack.apiJson('POST', '/rooms', {
     id: ROOM,
     title: 'Main hall',
     eventId: 'conf',
-    ladder: [{ name: 'source', codec: 'copy' }, { name: 'audio', codec: 'audio', audioKbps: 96 }],
+    ladder: LIGHT_LADDER,
   });
   streamKey = room.streamKey.key;
   const { secret } = await stack.apiJson('POST', '/nodes', {
@@ -207,23 +207,16 @@ before(async () => {
   collector = startProcess(process.execPath, [ROOMCAST, 'collector'], {
     cwd: stack.dir,
     env: {
-      ...stack.env,
-      ROOMCAST_COLLECTOR_NODE_ID: 'collector-1',
-      ROOMCAST_COLLECTOR_EDGE_URL: stack.edgeUrl,
-      ROOMCAST_COLLECTOR_NODE_SECRET: secret,
+      ...collectorEnv(stack, {
+        nodeId: 'collector-1',
+        nodeSecret: secret,
+        room: ROOM,
+        statusPort,
+        recordingDir,
+      }),
       ROOMCAST_COLLECTOR_STREAM_KEY: streamKey,
-      ROOMCAST_COLLECTOR_ROOM: ROOM,
-      ROOMCAST_COLLECTOR_OUTPUT_WIDTH: '640',
-      ROOMCAST_COLLECTOR_OUTPUT_HEIGHT: '360',
-      ROOMCAST_COLLECTOR_OUTPUT_VIDEO_KBPS: '800',
-      ROOMCAST_COLLECTOR_RECORDING_DIR: recordingDir,
       ROOMCAST_COLLECTOR_RECORDING_SEGMENT_SECONDS: '4',
       ROOMCAST_COLLECTOR_RECORDING_VIDEO_KBPS: '1500',
-      // The test machine's disk is its own business: no rotation here (disk_guard_test).
-      ROOMCAST_COLLECTOR_RECORDING_MIN_FREE_MB: '0',
-      ROOMCAST_COLLECTOR_RECORDING_PAUSE_BELOW_MB: '0',
-      ROOMCAST_COLLECTOR_STATUS_PORT: String(statusPort),
-      ROOMCAST_COLLECTOR_HEARTBEAT_INTERVAL_SECONDS: '1',
     },
   });
   await collector.whenReady(

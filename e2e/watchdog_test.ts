@@ -17,6 +17,7 @@ import type { CollectorStatus } from '../appliance/collector/status.ts';
 import { freePort } from '../core/testing/net.ts';
 import { listenNotifySocket, type NotifySocket } from '../core/testing/notify_socket.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
+import { collectorEnv, LIGHT_LADDER } from './support/collector.ts';
 import { oneMediaFileAtATime } from './support/media_lock.ts';
 import { ROOMCAST, sleep, type Stack, startStack } from './support/stack.ts';
 
@@ -99,12 +100,11 @@ before(async () => {
   secrets.push(stack.encoderSecret);
 
   await stack.apiJson('POST', '/events', { id: 'conf', title: 'Conference' });
-  // A light ladder (passthrough + audio) keeps the 2-core CI box for the collector.
   const room = await stack.apiJson('POST', '/rooms', {
     id: ROOM,
     title: 'Main hall',
     eventId: 'conf',
-    ladder: [{ name: 'source', codec: 'copy' }, { name: 'audio', codec: 'audio', audioKbps: 96 }],
+    ladder: LIGHT_LADDER,
   });
   secrets.push(room.streamKey.key);
   const { secret } = await stack.apiJson('POST', '/nodes', {
@@ -121,30 +121,23 @@ before(async () => {
     NOTIFY_SOCKET: notify.address,
   });
 
-  statusUrl = `http://127.0.0.1:${await freePort()}`;
-  const collectorEnv = {
-    ...stack.env,
-    ROOMCAST_COLLECTOR_NODE_ID: 'collector-1',
-    ROOMCAST_COLLECTOR_EDGE_URL: stack.edgeUrl,
-    ROOMCAST_COLLECTOR_NODE_SECRET: secret,
-    ROOMCAST_COLLECTOR_ROOM: ROOM,
-    ROOMCAST_COLLECTOR_OUTPUT_WIDTH: '640',
-    ROOMCAST_COLLECTOR_OUTPUT_HEIGHT: '360',
-    ROOMCAST_COLLECTOR_OUTPUT_VIDEO_KBPS: '800',
-    ROOMCAST_COLLECTOR_RECORDING_DIR: join(stack.dir, 'recordings'),
-    ROOMCAST_COLLECTOR_RECORDING_MIN_FREE_MB: '0',
-    ROOMCAST_COLLECTOR_RECORDING_PAUSE_BELOW_MB: '0',
-    ROOMCAST_COLLECTOR_STATUS_PORT: new URL(statusUrl).port,
-    ROOMCAST_COLLECTOR_HEARTBEAT_INTERVAL_SECONDS: '1',
-  };
+  const statusPort = await freePort();
+  statusUrl = `http://127.0.0.1:${statusPort}`;
+  const env = collectorEnv(stack, {
+    nodeId: 'collector-1',
+    nodeSecret: secret,
+    room: ROOM,
+    statusPort,
+    recordingDir: join(stack.dir, 'recordings'),
+  });
   collector = startProcess(process.execPath, [ROOMCAST, 'collector'], {
     cwd: stack.dir,
-    env: { ...collectorEnv, ROOMCAST_COLLECTOR_STREAM_KEY: room.streamKey.key },
+    env: { ...env, ROOMCAST_COLLECTOR_STREAM_KEY: room.streamKey.key },
   });
   await collector.whenReady(
     stack.waitFor('the collector to go live', async () => (await collectorStatus()).onAir, 40_000),
   );
-  collectorWatchdog = startWatchdog('collector', collectorEnv);
+  collectorWatchdog = startWatchdog('collector', env);
 });
 
 after(async () => {

@@ -8,7 +8,7 @@
 //   that died is already being restarted by the daemon; that is reported, not acted on.
 import { z } from 'zod';
 import { getJson, type Systemctl } from './box_probes.ts';
-import { killChildRemedy, restartUnitRemedy } from './remedies.ts';
+import { restartUnitRemedy, stuckChild } from './remedies.ts';
 import type { Finding, Inspection } from './watchdog.ts';
 
 export const COLLECTOR_UNIT = 'roomcast-collector.service';
@@ -83,18 +83,13 @@ function inspectWorker(
       const detail = `the pipeline worker has said nothing for ${
         heardAt ? `${(silentMs / 1000).toFixed(1)} s` : 'ever'
       } (limit ${limitMs / 1000} s)`;
-      if (worker.pid === null) return { name, ok: false, detail };
-      return {
+      return stuckChild({
         name,
-        ok: false,
         detail,
-        remedy: killChildRemedy({
-          target: name,
-          action: 'killed-worker',
-          pid: worker.pid,
-          identity: { commandIncludes: 'collector/worker/main' },
-        }),
-      };
+        pid: worker.pid,
+        action: 'killed-worker',
+        identity: { commandIncludes: 'collector/worker/main' },
+      });
     }
   }
 }

@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AgentStatus, agentStatusSchema } from '../encoder/agent_status.ts';
 import { getJson, getOk, type Systemctl } from './box_probes.ts';
-import { killChildRemedy, restartUnitRemedy } from './remedies.ts';
+import { restartUnitRemedy, stuckChild } from './remedies.ts';
 import type { Finding, Inspection } from './watchdog.ts';
 
 export const ENCODER_UNIT = 'roomcast-encoder.service';
@@ -98,17 +98,11 @@ async function inspectRoom(
         : `${room.renditions.length} rendition(s) fresh`,
     };
   }
-  const detail = `no new segment: ${stale.join(', ')} (limit ${limitMs / 1000} s)`;
-  if (room.ffmpegPid === null) return { name, ok: false, detail };
-  return {
+  return stuckChild({
     name,
-    ok: false,
-    detail,
-    remedy: killChildRemedy({
-      target: name,
-      action: 'killed-ffmpeg',
-      pid: room.ffmpegPid,
-      identity: { commandIncludes: 'ffmpeg', parentPid: agent.pid },
-    }),
-  };
+    detail: `no new segment: ${stale.join(', ')} (limit ${limitMs / 1000} s)`,
+    pid: room.ffmpegPid,
+    action: 'killed-ffmpeg',
+    identity: { commandIncludes: 'ffmpeg', parentPid: agent.pid },
+  });
 }

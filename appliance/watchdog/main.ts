@@ -96,6 +96,7 @@ export async function runWatchdog(options: RunWatchdogOptions): Promise<RunningW
   if (!client) log.warn(`${kind}.nodeSecret is not set: the watchdog reports to nobody`);
 
   let last: WatchdogRound | null = null;
+  let lastLine = '';
   let edgeTrouble: string | null = null;
   const report = async (round: WatchdogRound) => {
     if (!client) return;
@@ -129,8 +130,10 @@ export async function runWatchdog(options: RunWatchdogOptions): Promise<RunningW
     }
     const first = last === null;
     last = round;
+    // A STATUS= costs a systemd-notify child: sent when the line changes, not every round.
     const line = statusLine(round);
-    if (notify) void (first ? notify.ready(line) : notify.status(line));
+    if (notify && line !== lastLine) void (first ? notify.ready(line) : notify.status(line));
+    lastLine = line;
     await report(round);
   };
 

@@ -3,7 +3,7 @@
 // worker), or restart the whole unit when the parent itself no longer answers.
 import type { WatchdogAction } from '../../core/wire/contracts.ts';
 import { isProcess, kill, type ProcessIdentity, type Systemctl } from './box_probes.ts';
-import type { Remedy } from './watchdog.ts';
+import type { Finding, Remedy } from './watchdog.ts';
 
 /** A new ffmpeg or worker needs a few seconds to prove itself; its check allows for that too. */
 export const CHILD_SETTLE_MS = 10_000;
@@ -31,6 +31,32 @@ export function killChildRemedy(options: {
       kill(options.pid);
       return null;
     },
+  };
+}
+
+/**
+ * A failing check about a stuck child: its remedy is to kill it, so the check's name is the
+ * target. Without a pid (between runs) there is nothing to kill; the check just fails.
+ */
+export function stuckChild(options: {
+  name: string;
+  detail: string;
+  pid: number | null;
+  action: Parameters<typeof killChildRemedy>[0]['action'];
+  identity: ProcessIdentity;
+}): Finding {
+  const { name, detail, pid } = options;
+  if (pid === null) return { name, ok: false, detail };
+  return {
+    name,
+    ok: false,
+    detail,
+    remedy: killChildRemedy({
+      target: name,
+      action: options.action,
+      pid,
+      identity: options.identity,
+    }),
   };
 }
 
