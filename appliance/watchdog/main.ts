@@ -123,15 +123,11 @@ export async function runWatchdog(options: RunWatchdogOptions): Promise<RunningW
 
   const runRound = async () => {
     const round = await watchdog.round();
-    if (round.state !== last?.state) {
-      log[round.state === 'ok' ? 'info' : 'warn'](`watchdog ${round.state}`, {
-        detail: statusLine(round),
-      });
-    }
+    const line = statusLine(round);
+    if (round.state !== last?.state) log[round.state === 'ok' ? 'info' : 'warn'](line);
     const first = last === null;
     last = round;
     // A STATUS= costs a systemd-notify child: sent when the line changes, not every round.
-    const line = statusLine(round);
     if (notify && line !== lastLine) void (first ? notify.ready(line) : notify.status(line));
     lastLine = line;
     await report(round);
