@@ -1039,11 +1039,17 @@ test('fuzz: thousands of malformed requests to every route get a 4xx, never a 5x
           eventId: 'fuzz-event',
           ownerAccountId: fixture.ownerId,
           ladder: clone(LADDER),
+          encoderNodeId: rng.pick(['enc-1', 'enc-2', null]),
           withKey: rng.chance(0.5),
         },
       }),
       [`PATCH ${API}/rooms/{id}`]: () => ({
-        body: { title: 'Main Hall', ownerAccountId: fixture.ownerId, ladder: clone(LADDER) },
+        body: {
+          title: 'Main Hall',
+          ownerAccountId: fixture.ownerId,
+          ladder: clone(LADDER),
+          encoderNodeId: rng.pick(['enc-2', null]),
+        },
       }),
       [`POST ${API}/nodes`]: () => ({
         body: { id: unique('node'), kind: rng.pick(['encoder', 'collector']) },

@@ -124,7 +124,12 @@ const VERBS = {
 
 function valueText(change: FieldChange, value: unknown): string {
   if (value === null || value === undefined) {
-    return change.field === 'ladder' ? 'encoder default' : 'none';
+    // As the event file says it: no ladder is the encoder's, no pin is `encoder.host: assign`.
+    return change.field === 'ladder'
+      ? 'encoder default'
+      : change.field === 'encoderNodeId'
+      ? 'assign'
+      : 'none';
   }
   if (change.field === 'ladder' && Array.isArray(value)) {
     return value.map((r) => (r as { name?: string }).name ?? '?').join(', ');
@@ -181,6 +186,7 @@ function asDryRun(plan: ApplyPlan): ApplyResult {
     event: { ...plan.event, done: false },
     rooms: plan.rooms.map((room) => ({ ...room, done: false })),
     leftAlone: plan.leftAlone,
+    warnings: plan.warnings,
     failed: false,
   };
 }
@@ -212,7 +218,9 @@ export const eventCommands: Command[] = [
         description: 'secrets file; only its adminToken is used here',
       },
     },
-    details: "Sets the event title and times, and each room's title, event and ladder. Rooms " +
+    details: "Sets the event title and times, and each room's title, event, ladder and encoder " +
+      'pin (the nodeId of its encoder.host; none for assign). A pin to an encoder the edge ' +
+      'does not have yet is left off, with a warning, until `roomcast node add` adds it. Rooms ' +
       'of the event missing from the file are reported, never deleted. The edge is edge.url of ' +
       'the file unless --edge is given; the token is $ROOMCAST_TOKEN, else adminToken of ' +
       "--secrets, else a saved login (or the local edge's admin token). A new room's stream " +
@@ -225,6 +233,8 @@ export const eventCommands: Command[] = [
       const edge = await edgeFor(ctx, spec, secrets);
       const dryRun = ctx.options['dry-run'] === true;
       const result = await applyEvent(spec, edge, { dryRun });
+      // On stderr, so the report stays the plan or what was done.
+      for (const warning of result.warnings) ctx.out.error(`warning: ${warning}`);
       ctx.out.result(
         { edge: edge.url, dryRun, ...result },
         () => applyReport(result, { edge: edge.url, dryRun }),

@@ -13,11 +13,25 @@ import { applyEvent, applyReport } from './event.ts';
 
 const FIXTURE = new URL('../../core/event/fixtures/three-rooms.yaml', import.meta.url).pathname;
 
-async function fixture(): Promise<EventSpec> {
+/** The fixture, optionally with its text edited first. */
+async function fixture(edit: (text: string) => string = (text) => text): Promise<EventSpec> {
   return validateEventFile(
-    parseEventText(await readFile(FIXTURE, 'utf8'), 'three-rooms.yaml'),
+    parseEventText(edit(await readFile(FIXTURE, 'utf8')), 'three-rooms.yaml'),
     'three-rooms.yaml',
   );
+}
+
+async function addNode(edge: TestEdge, id: string, kind: 'encoder' | 'collector') {
+  assert.equal((await edge.asOperator('POST', '/api/v1/nodes', { id, kind })).status, 201);
+}
+
+/** Each room's pin on the edge. */
+async function pins(api: EdgeClient): Promise<Record<string, string | null>> {
+  const { rooms } = await api.request<{ rooms: { id: string; encoderNodeId: string | null }[] }>(
+    'GET',
+    '/rooms',
+  );
+  return Object.fromEntries(rooms.map((room) => [room.id, room.encoderNodeId]));
 }
 
 function clientOf(edge: TestEdge): EdgeClient {
@@ -196,5 +210,106 @@ test('when the event cannot be created, its rooms are skipped', async () => {
       'room main-hall: create (skipped: event devconf-2026 failed)',
     ]);
     assert.deepEqual((await real.request<{ rooms: unknown[] }>('GET', '/rooms')).rooms, []);
+  });
+});
+
+test('each room is pinned to the node of its encoder.host; a changed pin is an update; a second apply is unchanged', async () => {
+  const spec = await fixture();
+  await withEdge(async (edge, api) => {
+    await addNode(edge, 'encoder-1', 'encoder');
+    await addNode(edge, 'encoder-2', 'encoder');
+    const applied = await applyEvent(spec, api, { dryRun: false });
+    assert.equal(applied.failed, false);
+    assert.deepEqual(applied.warnings, []);
+    assert.deepEqual(await pins(api), {
+      'main-hall': 'encoder-1',
+      'side-room': 'encoder-1',
+      workshop: null,
+    });
+    const again = await applyEvent(spec, api, { dryRun: false });
+    assert.ok([again.event, ...again.rooms].every((item) => item.action === 'unchanged'));
+
+    // side-room moves to enc-2; workshop, placed by load so far, is pinned there too.
+    const moved = await fixture((text) =>
+      text.replace('host: assign', 'host: enc-2.example.org').replace(
+        'output: { fps: 25 }',
+        'output: { fps: 25 }\n    encoder:\n      host: enc-2.example.org',
+      )
+    );
+    const expected = [
+      'room main-hall: unchanged',
+      'room side-room: update: encoderNodeId "encoder-1" → "encoder-2"',
+      'room workshop: update: encoderNodeId assign → "encoder-2"',
+    ];
+    const dry = await applyEvent(moved, api, { dryRun: true });
+    assert.deepEqual(report(dry, true).split('\n').slice(2), expected);
+    assert.equal((await pins(api))['side-room'], 'encoder-1', 'a dry run changes nothing');
+    const movedResult = await applyEvent(moved, api, { dryRun: false });
+    assert.deepEqual(
+      report(movedResult).split('\n').slice(2),
+      expected.map((line) => line.replace(': update:', ': updated:')),
+    );
+    assert.deepEqual(movedResult.rooms[2]!.changes, [
+      { field: 'encoderNodeId', from: null, to: 'encoder-2' },
+    ]);
+    assert.deepEqual(await pins(api), {
+      'main-hall': 'encoder-1',
+      'side-room': 'encoder-2',
+      workshop: 'encoder-2',
+    });
+    const movedAgain = await applyEvent(moved, api, { dryRun: false });
+    assert.ok([movedAgain.event, ...movedAgain.rooms].every((i) => i.action === 'unchanged'));
+
+    // Back to the file as it was: `assign` clears the pin.
+    const back = await applyEvent(spec, api, { dryRun: false });
+    assert.deepEqual(report(back).split('\n').slice(3), [
+      'room side-room: updated: encoderNodeId "encoder-2" → "encoder-1"',
+      'room workshop: updated: encoderNodeId "encoder-2" → assign',
+    ]);
+    assert.equal((await pins(api)).workshop, null);
+  });
+});
+
+test('a pin to an encoder the edge does not have yet is left off with a warning; adding the node sets it', async () => {
+  const spec = await fixture();
+  await withEdge(async (edge, api) => {
+    const first = await applyEvent(spec, api, { dryRun: false });
+    assert.equal(first.failed, false, 'the rooms are created all the same');
+    assert.deepEqual(first.warnings, [
+      'encoder-1 (enc-1.example.org) is not on the edge yet: main-hall, side-room are placed by ' +
+      'load until it is added (roomcast node add encoder-1 --kind encoder), then apply again',
+    ]);
+    assert.deepEqual(await pins(api), {
+      'main-hall': null,
+      'side-room': null,
+      workshop: null,
+    });
+    const again = await applyEvent(spec, api, { dryRun: true });
+    assert.ok([again.event, ...again.rooms].every((item) => item.action === 'unchanged'));
+    assert.equal(again.warnings.length, 1, 'the warning stays until the node is there');
+
+    await addNode(edge, 'encoder-1', 'collector');
+    const wrongKind = await applyEvent(spec, api, { dryRun: true });
+    assert.deepEqual(wrongKind.warnings, [
+      'encoder-1 (enc-1.example.org) is a collector on the edge, not an encoder: main-hall, ' +
+      'side-room are placed by load until it is one (roomcast node remove encoder-1, roomcast ' +
+      'node add encoder-1 --kind encoder), then apply again',
+    ]);
+    assert.ok(wrongKind.rooms.every((item) => item.action === 'unchanged'));
+
+    assert.equal((await edge.asOperator('DELETE', '/api/v1/nodes/encoder-1')).status, 200);
+    await addNode(edge, 'encoder-1', 'encoder');
+    const pinned = await applyEvent(spec, api, { dryRun: false });
+    assert.deepEqual(pinned.warnings, []);
+    assert.deepEqual(report(pinned).split('\n').slice(2, 5), [
+      'room main-hall: updated: encoderNodeId assign → "encoder-1"',
+      'room side-room: updated: encoderNodeId assign → "encoder-1"',
+      'room workshop: unchanged',
+    ]);
+    assert.deepEqual(await pins(api), {
+      'main-hall': 'encoder-1',
+      'side-room': 'encoder-1',
+      workshop: null,
+    });
   });
 });

@@ -14,6 +14,7 @@ interface Room {
   eventId: string | null;
   state: string;
   ladder: unknown[] | null;
+  encoderNodeId: string | null;
 }
 interface NewKey {
   key: string;
@@ -66,9 +67,11 @@ const keyShownOnce = (roomId: string, key: NewKey) =>
     `key id ${key.info.id} (${key.info.hint})`,
   ].join('\n');
 
+// ENCODER is the pin; blank (not '-') where the edge places the room by load, so a table of
+// unpinned rooms reads as before.
 const roomTable = (rooms: Room[]) =>
   table(
-    ['ROOM', 'TITLE', 'EVENT', 'STATE', 'LADDER'],
+    ['ROOM', 'TITLE', 'EVENT', 'STATE', 'LADDER', 'ENCODER'],
     rooms.map((
       r,
     ) => [
@@ -77,8 +80,19 @@ const roomTable = (rooms: Room[]) =>
       r.eventId,
       r.state,
       r.ladder ? `${r.ladder.length} renditions` : 'default',
+      r.encoderNodeId ?? '',
     ]),
   );
+
+/** `--encoder NODE-ID` pins a room to an encoder node; `--encoder assign` unpins it. */
+const ENCODER_OPTION = {
+  type: 'string',
+  valueName: 'NODE-ID',
+  description: "encoder node to pin the room to; 'assign' lets the edge place it by load",
+} as const;
+
+const encoderPin = (value: string | boolean | undefined) =>
+  value === undefined ? {} : { encoderNodeId: value === 'assign' ? null : value };
 
 /** Names in a table cell: the first few, so one sick box does not widen the whole table. */
 const someNames = (names: string[], max = 3) =>
@@ -155,6 +169,7 @@ export const operatorCommands: Command[] = [
         description: 'title viewers see (default: the room id)',
       },
       event: { type: 'string', valueName: 'EVENT', description: 'event the room belongs to' },
+      encoder: ENCODER_OPTION,
       'no-key': { type: 'boolean', description: 'do not create a stream key yet' },
     },
     async run(ctx) {
@@ -167,6 +182,7 @@ export const operatorCommands: Command[] = [
           id,
           ...(ctx.options.title ? { title: ctx.options.title } : {}),
           ...(ctx.options.event ? { eventId: ctx.options.event } : {}),
+          ...encoderPin(ctx.options.encoder),
           ...(ctx.options['no-key'] ? { withKey: false } : {}),
         },
       );
@@ -178,6 +194,34 @@ export const operatorCommands: Command[] = [
             ...(created.streamKey ? ['', keyShownOnce(created.room.id, created.streamKey)] : []),
           ].join('\n'),
       );
+    },
+  },
+  {
+    name: 'room update',
+    summary: "Change a room's title or event, or pin it to an encoder.",
+    usage: 'ROOM',
+    arity: 1,
+    options: {
+      title: { type: 'string', valueName: 'TITLE', description: 'title viewers see' },
+      event: { type: 'string', valueName: 'EVENT', description: 'event the room belongs to' },
+      encoder: ENCODER_OPTION,
+    },
+    details: 'A pin applies from the next placement: a room that is live stays on its encoder.',
+    async run(ctx) {
+      const patch = {
+        ...(typeof ctx.options.title === 'string' ? { title: ctx.options.title } : {}),
+        ...(typeof ctx.options.event === 'string' ? { eventId: ctx.options.event } : {}),
+        ...encoderPin(ctx.options.encoder),
+      };
+      if (!Object.keys(patch).length) {
+        throw new CliError('nothing to change: give --title, --event or --encoder', 2);
+      }
+      const room = await (await ctx.edge()).request<Room>(
+        'PATCH',
+        `/rooms/${encodeURIComponent(ctx.args[0]!)}`,
+        patch,
+      );
+      ctx.out.result(room, () => roomTable([room]));
     },
   },
   {

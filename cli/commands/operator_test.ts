@@ -1,6 +1,6 @@
-// `node list` against a whole edge (createTestEdge: real routes, libSQL in memory) through
-// the CLI's own edge client: the WATCHDOG column as an operator reads it, and --json as
-// the edge's NodeInfo objects.
+// `node list` and the room commands against a whole edge (createTestEdge: real routes,
+// libSQL in memory) through the CLI's own edge client: the WATCHDOG column as an operator
+// reads it, --json as the edge's NodeInfo objects, and a room's encoder pin.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTestEdge, type TestEdge } from '../../edge/testing.ts';
@@ -37,24 +37,32 @@ async function watchdogReport(
   assert.equal(res.status, 200, await res.clone().text());
 }
 
-/** Runs `roomcast node list` (optionally --json) against the test edge; returns its output. */
-async function nodeList(edge: TestEdge, json: boolean): Promise<string> {
-  const command = operatorCommands.find((c) => c.name === 'node list')!;
+/** Runs an operator command against the test edge; returns its output. */
+async function run(
+  edge: TestEdge,
+  name: string,
+  options: { args?: string[]; options?: Record<string, string | boolean>; json?: boolean } = {},
+): Promise<string> {
+  const command = operatorCommands.find((c) => c.name === name)!;
   const lines: string[] = [];
   const client = createEdgeClient(
     { url: 'http://edge.test', token: edge.adminToken },
     (input, init) => Promise.resolve(edge.app.request(String(input), init)),
   );
+  const json = options.json ?? false;
   await command.run({
-    args: [],
-    options: {},
+    args: options.args ?? [],
+    options: options.options ?? {},
     json,
     out: createOutput(json, (text) => lines.push(text)),
-    config: () => Promise.reject(new Error('node list needs no config here')),
+    config: () => Promise.reject(new Error(`${name} needs no config here`)),
     edge: () => Promise.resolve(client),
   });
   return lines.join('\n');
 }
+
+/** `roomcast node list` (optionally --json). */
+const nodeList = (edge: TestEdge, json: boolean) => run(edge, 'node list', { json });
 
 test('node list shows the watchdog of each box: ok, degraded with the failing checks, ESCALATED, or -', async () => {
   const edge = await createTestEdge();
@@ -114,4 +122,58 @@ test('the WATCHDOG cell names at most three targets, so one sick box does not wi
   assert.equal(watchdogCell({ ...watchdog, state: 'escalated' }), 'ESCALATED');
   assert.equal(watchdogCell({ ...watchdog, failing: [] }), 'degraded');
   assert.equal(watchdogCell(null), null);
+});
+
+test('room create --encoder pins a room, room update --encoder moves or clears the pin, room list shows it', async () => {
+  const edge = await createTestEdge();
+  try {
+    await addNode(edge, 'enc-1', 'encoder');
+    await addNode(edge, 'enc-2', 'encoder');
+    const created = JSON.parse(
+      await run(edge, 'room create', {
+        args: ['main-hall'],
+        options: { title: 'Main Hall', encoder: 'enc-1', 'no-key': true },
+        json: true,
+      }),
+    );
+    assert.equal(created.room.encoderNodeId, 'enc-1');
+    await run(edge, 'room create', { args: ['side'], options: { 'no-key': true } });
+    assert.equal(
+      await run(edge, 'room list'),
+      [
+        'ROOM       TITLE      EVENT  STATE    LADDER   ENCODER',
+        'main-hall  Main Hall  -      offline  default  enc-1',
+        'side       side       -      offline  default',
+      ].join('\n'),
+    );
+
+    assert.equal(
+      await run(edge, 'room update', { args: ['side'], options: { encoder: 'enc-2' } }),
+      [
+        'ROOM  TITLE  EVENT  STATE    LADDER   ENCODER',
+        'side  side   -      offline  default  enc-2',
+      ].join('\n'),
+    );
+    const cleared = JSON.parse(
+      await run(edge, 'room update', {
+        args: ['main-hall'],
+        options: { encoder: 'assign', title: 'Hall' },
+        json: true,
+      }),
+    );
+    assert.equal(cleared.encoderNodeId, null);
+    assert.equal(cleared.title, 'Hall');
+    assert.equal(
+      JSON.parse(await run(edge, 'room show', { args: ['side'], json: true })).encoderNodeId,
+      'enc-2',
+    );
+
+    await assert.rejects(run(edge, 'room update', { args: ['side'] }), /nothing to change/);
+    await assert.rejects(
+      run(edge, 'room update', { args: ['side'], options: { encoder: 'enc-9' } }),
+      /encoderNodeId: no node 'enc-9'/,
+    );
+  } finally {
+    await edge.close();
+  }
 });

@@ -4,7 +4,10 @@
 // nothing to do.
 //
 // Only what the file says is managed: the event's title and (when given) its times; each
-// room's title, event and (when the file has a ladder) ladder. The event's state (scheduled,
+// room's title, event, encoder pin and (when the file has a ladder) ladder. A room pinned
+// to an encoder the edge does not have yet (the operator runs `roomcast node add` later) is
+// planned unpinned, with a warning, so the rest of the apply still happens; once the node
+// is added, the next apply sets the pin. The event's state (scheduled,
 // live, ended) is the operator's to switch during the event. Rooms of the event that the
 // file does not list are reported and never deleted: deleting a room loses its keys and
 // could cut a live stream over a typo.
@@ -28,16 +31,24 @@ export interface EdgeRoom {
   title: string;
   eventId: string | null;
   ladder: unknown[] | null;
+  /** The encoder node the room is pinned to; null = the edge places it by load. */
+  encoderNodeId: string | null;
   state: string;
+}
+
+export interface EdgeNode {
+  id: string;
+  kind: string;
 }
 
 export interface EdgeState {
   events: EdgeEvent[];
   rooms: EdgeRoom[];
+  nodes: EdgeNode[];
 }
 
 export interface FieldChange {
-  field: 'title' | 'startsAt' | 'endsAt' | 'eventId' | 'ladder';
+  field: 'title' | 'startsAt' | 'endsAt' | 'eventId' | 'ladder' | 'encoderNodeId';
   from: unknown;
   to: unknown;
 }
@@ -58,6 +69,10 @@ export interface ApplyPlan {
   rooms: PlanItem[];
   /** Rooms of this event on the edge that the file does not list: left alone. */
   leftAlone: { id: string; title: string }[];
+  /** What the edge cannot hold yet, though the run goes ahead (pins to missing encoders). */
+  warnings: string[];
+  /** Room id → the encoder node it is to be pinned to (null: by load), for creating it. */
+  pins: ReadonlyMap<string, string | null>;
 }
 
 /** What the edge answered for a room it created: its first stream key, shown once. */
@@ -79,16 +94,52 @@ export interface ApplyResult {
   event: ItemResult;
   rooms: ItemResult[];
   leftAlone: ApplyPlan['leftAlone'];
+  warnings: string[];
   failed: boolean;
 }
 
 export async function readEdgeState(api: OperatorApi): Promise<EdgeState> {
   const { events } = await api.request<{ events: EdgeEvent[] }>('GET', '/events');
   const { rooms } = await api.request<{ rooms: EdgeRoom[] }>('GET', '/rooms');
-  return { events, rooms };
+  const { nodes } = await api.request<{ nodes: EdgeNode[] }>('GET', '/nodes');
+  return { events, rooms, nodes };
+}
+
+/**
+ * The encoder node each room of the file is pinned to, as the edge can hold it: the node id
+ * of its `encoder.host`, or null for `assign` — and null, with a warning per node, where the
+ * edge has no encoder of that id yet.
+ */
+function plannedPins(
+  spec: EventSpec,
+  nodes: EdgeNode[],
+): { pins: Map<string, string | null>; warnings: string[] } {
+  const pins = new Map<string, string | null>();
+  const warnings: string[] = [];
+  for (const room of spec.rooms) pins.set(room.id, null);
+  for (const encoder of spec.encoders) {
+    if (!encoder.rooms.length) continue;
+    const node = nodes.find((n) => n.id === encoder.nodeId);
+    if (node?.kind === 'encoder') {
+      for (const room of encoder.rooms) pins.set(room, encoder.nodeId);
+      continue;
+    }
+    const rooms = `${encoder.rooms.join(', ')} ${encoder.rooms.length === 1 ? 'is' : 'are'}`;
+    warnings.push(
+      node
+        ? `${encoder.nodeId} (${encoder.host}) is a ${node.kind} on the edge, not an encoder: ` +
+          `${rooms} placed by load until it is one (roomcast node remove ${encoder.nodeId}, ` +
+          `roomcast node add ${encoder.nodeId} --kind encoder), then apply again`
+        : `${encoder.nodeId} (${encoder.host}) is not on the edge yet: ${rooms} placed by load ` +
+          `until it is added (roomcast node add ${encoder.nodeId} --kind encoder), then apply ` +
+          'again',
+    );
+  }
+  return { pins, warnings };
 }
 
 export function planApply(spec: EventSpec, state: EdgeState): ApplyPlan {
+  const { pins, warnings } = plannedPins(spec, state.nodes);
   const current = state.events.find((e) => e.id === spec.event.id);
   const event: PlanItem = current
     ? item('event', spec.event.id, eventChanges(spec, current))
@@ -106,13 +157,17 @@ export function planApply(spec: EventSpec, state: EdgeState): ApplyPlan {
     if (room.ladder !== null && !sameJson(existing.ladder, room.ladder)) {
       changes.push({ field: 'ladder', from: existing.ladder, to: room.ladder });
     }
+    const pin = pins.get(room.id) ?? null;
+    if (existing.encoderNodeId !== pin) {
+      changes.push({ field: 'encoderNodeId', from: existing.encoderNodeId, to: pin });
+    }
     return item('room', room.id, changes);
   });
   const listed = new Set(spec.rooms.map((r) => r.id));
   const leftAlone = state.rooms.filter((r) => r.eventId === spec.event.id && !listed.has(r.id))
     .map(({ id, title }) => ({ id, title }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
-  return { event, rooms, leftAlone };
+  return { event, rooms, leftAlone, warnings, pins };
 }
 
 function item(kind: PlanItem['kind'], id: string, changes: FieldChange[]): PlanItem {
@@ -171,13 +226,14 @@ export async function executePlan(
         title: room.title,
         eventId: spec.event.id,
         ...(room.ladder !== null ? { ladder: room.ladder } : {}),
+        ...(plan.pins.get(room.id) ? { encoderNodeId: plan.pins.get(room.id) } : {}),
       });
       streamKey = created.streamKey ?? undefined;
     });
     rooms.push(streamKey ? { ...result, streamKey } : result);
   }
   const failed = [event, ...rooms].some((r) => r.error !== undefined);
-  return { event, rooms, leftAlone: plan.leftAlone, failed };
+  return { event, rooms, leftAlone: plan.leftAlone, warnings: plan.warnings, failed };
 }
 
 async function run(planned: PlanItem, change: () => Promise<unknown>): Promise<ItemResult> {

@@ -53,6 +53,11 @@ export const rooms = sqliteTable('rooms', {
   state: text('state', { enum: ROOM_STATES }).notNull().default('offline'),
   /** JSON ladder (core/wire Rendition[]) or null for the encoder's default ladder. */
   ladderJson: text('ladder_json'),
+  /**
+   * The encoder node the operator pinned the room to (event file `encoder.host`), or null
+   * to let the edge place it by load. Removing the node unpins its rooms.
+   */
+  encoderNodeId: text('encoder_node_id').references(() => nodes.id, { onDelete: 'set null' }),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 }, (table) => [index('rooms_event_idx').on(table.eventId)]);

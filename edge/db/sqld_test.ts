@@ -3,11 +3,12 @@
 // run on `:memory:`; these show the same schema and queries work where production runs.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
+import { migrate } from 'drizzle-orm/libsql/migrator';
 import { createMemoryLogger } from '../../core/log.ts';
 import { startSqld } from '../../core/testing/sqld.ts';
 import { signRequest } from '../../core/wire/signing.ts';
@@ -376,6 +377,96 @@ test('file: database (the embedded default): the flow, then closed and opened ag
       reopened.close();
     }
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * A database as an edge from before the encoder pin left it: only the first migration,
+ * an encoder and a room.
+ */
+async function databaseBeforeThePin(url: string, dir: string): Promise<void> {
+  const entries = await journal();
+  const first = entries[0]!;
+  assert.equal(first.tag, '0000_initial');
+  const folder = join(dir, 'migrations-0000');
+  await mkdir(join(folder, 'meta'), { recursive: true });
+  await copyFile(join(MIGRATIONS_FOLDER, `${first.tag}.sql`), join(folder, `${first.tag}.sql`));
+  await writeFile(
+    join(folder, 'meta', '_journal.json'),
+    JSON.stringify({ version: '7', dialect: 'sqlite', entries: [first] }),
+  );
+  const old = openDatabase({ url });
+  try {
+    await migrate(old.db, { migrationsFolder: folder });
+    await old.db.run(
+      sql`INSERT INTO nodes (id, kind, created_at) VALUES ('enc-1', 'encoder', 1)`,
+    );
+    await old.db.run(
+      sql`INSERT INTO rooms (id, title, ladder_json, created_at, updated_at)
+          VALUES ('old-room', 'Old Room', NULL, 1, 1)`,
+    );
+    const columns = await old.db.all<{ name: string }>(sql`PRAGMA table_info(rooms)`);
+    assert.ok(!columns.some((c) => c.name === 'encoder_node_id'), 'the old schema has no pin');
+  } finally {
+    old.close();
+  }
+}
+
+/** The edge opens the old database: it gains the column, keeps its rooms, pins work. */
+async function assertUpgraded(url: string) {
+  const edge = await createTestEdge({ databaseUrl: url });
+  try {
+    await assertMigrationsIdempotent(edge.deps.db);
+    const columns = await edge.deps.db.all<{ name: string; notnull: number }>(
+      sql`PRAGMA table_info(rooms)`,
+    );
+    assert.deepEqual(
+      columns.filter((c) => c.name === 'encoder_node_id').map((c) => Number(c.notnull)),
+      [0],
+    );
+    const keys = await edge.deps.db.all<{ table: string; from: string; on_delete: string }>(
+      sql`PRAGMA foreign_key_list(rooms)`,
+    );
+    assert.deepEqual(
+      keys.filter((k) => k.from === 'encoder_node_id').map((k) => [k.table, k.on_delete]),
+      [['nodes', 'SET NULL']],
+    );
+    const room = await json(await edge.asOperator('GET', '/api/v1/rooms/old-room'), 200);
+    assert.equal(room.title, 'Old Room');
+    assert.equal(room.encoderNodeId, null, 'an existing room is placed by load, as before');
+    const pinned = await json(
+      await edge.asOperator('PATCH', '/api/v1/rooms/old-room', { encoderNodeId: 'enc-1' }),
+      200,
+    );
+    assert.equal(pinned.encoderNodeId, 'enc-1');
+    await json(await edge.asOperator('DELETE', '/api/v1/nodes/enc-1'), 200);
+    const unpinned = await json(await edge.asOperator('GET', '/api/v1/rooms/old-room'), 200);
+    assert.equal(unpinned.encoderNodeId, null, 'removing the node unpins the room');
+  } finally {
+    await edge.close();
+  }
+}
+
+test('upgrade: a file: database from before the encoder pin opens, gets the column, keeps its rooms', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'roomcast-edge-upgrade-'));
+  try {
+    const url = `file:${join(dir, 'edge.db')}`;
+    await databaseBeforeThePin(url, dir);
+    await assertUpgraded(url);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('upgrade: the same on sqld', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'roomcast-edge-upgrade-'));
+  const sqld = await startSqld();
+  try {
+    await databaseBeforeThePin(sqld.url, dir);
+    await assertUpgraded(sqld.url);
+  } finally {
+    await sqld.stop();
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -401,6 +401,147 @@ test('registry: heartbeats keep a node up, silence marks it down, ingest picks t
   }
 });
 
+test('ingest: a pinned room goes to its encoder, though another is less loaded and the pin is full', async () => {
+  const edge = await createTestEdge();
+  try {
+    const a = await addNode(edge, 'enc-a', 'encoder');
+    const b = await addNode(edge, 'enc-b', 'encoder');
+    const collector = await addNode(edge, 'col-1', 'collector');
+    await registerEncoder(edge, a);
+    await registerEncoder(edge, b);
+    // enc-a is full (3 rooms, capacity 3) and busier; enc-b is idle.
+    await edge.asNode(
+      a.id,
+      a.secret,
+      '/api/v1/node/heartbeat',
+      encoderHeartbeat(
+        a,
+        ['x1', 'x2', 'x3'].map((room) => ({ room, sessionId: `s-${room}` })),
+        0.9,
+      ),
+    );
+    await edge.asNode(b.id, b.secret, '/api/v1/node/heartbeat', encoderHeartbeat(b, [], 0.1));
+    const pinned = await edge.asOperator('POST', '/api/v1/rooms', {
+      id: 'pinned',
+      encoderNodeId: 'enc-a',
+    });
+    assert.equal(pinned.status, 201, await pinned.clone().text());
+    await edge.asOperator('POST', '/api/v1/rooms', { id: 'free' });
+    const ingest = async (room: string) => {
+      const res = await edge.asNode(collector.id, collector.secret, '/api/v1/node/ingest', {
+        v: 1,
+        nodeId: 'col-1',
+        room,
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return (await res.json()) as { encoderNodeId: string; rtmpUrl: string };
+    };
+
+    assert.deepEqual(await ingest('pinned'), {
+      v: 1,
+      room: 'pinned',
+      encoderNodeId: 'enc-a',
+      rtmpUrl: 'rtmp://enc-a.test:1935/live',
+    });
+    assert.equal((await ingest('free')).encoderNodeId, 'enc-b', 'unpinned: by load');
+
+    // Pinning a room that is not live applies at its next placement, over the sticky choice.
+    const patched = await edge.asOperator('PATCH', '/api/v1/rooms/free', {
+      encoderNodeId: 'enc-a',
+    });
+    assert.equal(patched.status, 200);
+    assert.equal((await patched.json()).encoderNodeId, 'enc-a');
+    assert.equal((await ingest('free')).encoderNodeId, 'enc-a', 'the pin beats the sticky choice');
+    assert.deepEqual(edge.logLines.filter((line) => line.includes('pinned=')), []);
+  } finally {
+    await edge.close();
+  }
+});
+
+test('ingest: a pinned encoder that is down falls back to another with a warning, and is used again once up', async () => {
+  const edge = await createTestEdge();
+  try {
+    const a = await addNode(edge, 'enc-a', 'encoder');
+    const b = await addNode(edge, 'enc-b', 'encoder');
+    const collector = await addNode(edge, 'col-1', 'collector');
+    await registerEncoder(edge, a);
+    await registerEncoder(edge, b);
+    await edge.asOperator('POST', '/api/v1/rooms', { id: 'main-hall', encoderNodeId: 'enc-a' });
+    const ingest = async () =>
+      (await (await edge.asNode(collector.id, collector.secret, '/api/v1/node/ingest', {
+        v: 1,
+        nodeId: 'col-1',
+        room: 'main-hall',
+      })).json()).encoderNodeId;
+    const pinLines = () => edge.logLines.filter((line) => line.includes('pinned='));
+
+    // enc-a goes silent: after downAfterSeconds it is down; enc-b keeps beating.
+    edge.advance(10_000);
+    await edge.asNode(b.id, b.secret, '/api/v1/node/heartbeat', encoderHeartbeat(b, []));
+    edge.advance(6_000);
+    assert.equal(await ingest(), 'enc-b', 'the talk is not lost');
+    assert.deepEqual(pinLines(), [
+      '[edge] WARN pinned encoder is not up; the room goes to another encoder room=main-hall ' +
+      'pinned=enc-a encoder=enc-b',
+    ]);
+
+    // enc-a is back: the next placement follows the pin again, without a warning.
+    await registerEncoder(edge, a);
+    assert.equal(await ingest(), 'enc-a');
+    assert.equal(pinLines().length, 1);
+  } finally {
+    await edge.close();
+  }
+});
+
+test('ingest: a room live on another encoder stays there; its pin applies once the session ends', async () => {
+  const edge = await createTestEdge();
+  try {
+    const a = await addNode(edge, 'enc-a', 'encoder');
+    const b = await addNode(edge, 'enc-b', 'encoder');
+    const collector = await addNode(edge, 'col-1', 'collector');
+    await registerEncoder(edge, a);
+    await registerEncoder(edge, b);
+    const key = await roomWithKey(edge, 'main-hall');
+    const allowed = await (await edge.asNode(
+      b.id,
+      b.secret,
+      '/api/v1/node/hooks/publish',
+      publish(b, key, '5'),
+    )).json();
+    assert.equal(allowed.decision, 'allow');
+    // The operator pins the room to enc-a in the middle of a talk on enc-b.
+    const patched = await edge.asOperator('PATCH', '/api/v1/rooms/main-hall', {
+      encoderNodeId: 'enc-a',
+    });
+    assert.equal(patched.status, 200);
+    const ingest = async () =>
+      (await (await edge.asNode(collector.id, collector.secret, '/api/v1/node/ingest', {
+        v: 1,
+        nodeId: 'col-1',
+        room: 'main-hall',
+      })).json()).encoderNodeId;
+
+    assert.equal(await ingest(), 'enc-b', 'a reconnect within the talk lands on the same node');
+    assert.deepEqual(edge.logLines.filter((line) => line.includes('pinned=')), [
+      '[edge] room stays on the encoder it is live on; its pin applies from the next placement ' +
+      'room=main-hall pinned=enc-a encoder=enc-b',
+    ]);
+
+    const done = await edge.asNode(b.id, b.secret, '/api/v1/node/hooks/publish-done', {
+      v: 1,
+      nodeId: 'enc-b',
+      clientId: '5',
+      sessionId: allowed.sessionId,
+      room: 'main-hall',
+    });
+    assert.equal(done.status, 200);
+    assert.equal(await ingest(), 'enc-a', 'the next placement follows the pin');
+  } finally {
+    await edge.close();
+  }
+});
+
 test('heartbeat answers which sessions the node must drop', async () => {
   const edge = await createTestEdge();
   try {

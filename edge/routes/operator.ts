@@ -291,7 +291,7 @@ export function operatorRoutes(deps: EdgeDeps) {
       method: 'patch',
       path: '/rooms/{id}',
       tags: ['rooms'],
-      summary: 'Change a room (title, event, owner, ladder)',
+      summary: 'Change a room (title, event, owner, ladder, encoder pin)',
       security: SECURITY.operator,
       request: { params: idParams, body: jsonBody(s.updateRoomBodySchema) },
       responses: responses(s.roomSchema, 200),

@@ -78,6 +78,81 @@ test('events: create, patch, list, and rooms filtered by event', async () => {
   }
 });
 
+test('a room is pinned to an encoder by encoderNodeId: checked, shown, cleared, unpinned when the node goes', async () => {
+  const edge = await createTestEdge();
+  try {
+    for (const [id, kind] of [['enc-1', 'encoder'], ['enc-2', 'encoder'], ['col-1', 'collector']]) {
+      assert.equal((await edge.asOperator('POST', '/api/v1/nodes', { id, kind })).status, 201);
+    }
+    const created = await edge.asOperator('POST', '/api/v1/rooms', {
+      id: 'main-hall',
+      encoderNodeId: 'enc-1',
+    });
+    assert.equal(created.status, 201);
+    assert.equal((await created.json()).room.encoderNodeId, 'enc-1');
+    await edge.asOperator('POST', '/api/v1/rooms', { id: 'side' });
+    const room = async (id: string) =>
+      await (await edge.asOperator('GET', `/api/v1/rooms/${id}`)).json();
+    assert.equal((await room('side')).encoderNodeId, null, 'unpinned by default');
+    const listed = (await (await edge.asOperator('GET', '/api/v1/rooms')).json()).rooms;
+    assert.deepEqual(
+      listed.map((r: { id: string; encoderNodeId: string | null }) => [r.id, r.encoderNodeId]),
+      [['main-hall', 'enc-1'], ['side', null]],
+    );
+
+    const refused = async (method: string, path: string, body: unknown, status: number) => {
+      const res = await edge.asOperator(method, path, body);
+      const text = await res.text();
+      assert.equal(res.status, status, text);
+      return JSON.parse(text).error as { message: string; issues?: string[] };
+    };
+    for (
+      const [method, path, extra] of [
+        ['POST', '/api/v1/rooms', { id: 'new-room' }],
+        ['PATCH', '/api/v1/rooms/side', {}],
+      ] as const
+    ) {
+      const unknown = await refused(method, path, { ...extra, encoderNodeId: 'enc-9' }, 409);
+      assert.equal(
+        unknown.message,
+        "encoderNodeId: no node 'enc-9'; add it first (roomcast node add enc-9 --kind encoder), " +
+          'or leave the room unpinned (null) for the edge to place it by load',
+      );
+      const collector = await refused(method, path, { ...extra, encoderNodeId: 'col-1' }, 409);
+      assert.equal(
+        collector.message,
+        "encoderNodeId: node 'col-1' is a collector; a room can only be pinned to an encoder",
+      );
+      const bad = await refused(method, path, { ...extra, encoderNodeId: 'Enc 1!' }, 400);
+      assert.match(bad.issues![0]!, /^'encoderNodeId': must be 1-63 characters/);
+    }
+    assert.equal((await edge.asOperator('GET', '/api/v1/rooms/new-room')).status, 404);
+    assert.equal((await room('side')).encoderNodeId, null, 'a refused pin changes nothing');
+
+    // A patch without the field leaves the pin; another node moves it; null clears it.
+    const renamed = await edge.asOperator('PATCH', '/api/v1/rooms/main-hall', { title: 'Main' });
+    assert.equal((await renamed.json()).encoderNodeId, 'enc-1');
+    const moved = await edge.asOperator('PATCH', '/api/v1/rooms/main-hall', {
+      encoderNodeId: 'enc-2',
+    });
+    assert.equal((await moved.json()).encoderNodeId, 'enc-2');
+    const cleared = await edge.asOperator('PATCH', '/api/v1/rooms/main-hall', {
+      encoderNodeId: null,
+    });
+    assert.equal(cleared.status, 200);
+    assert.equal((await cleared.json()).encoderNodeId, null);
+
+    // Removing a node unpins its rooms (they are placed by load again); others keep theirs.
+    await edge.asOperator('PATCH', '/api/v1/rooms/main-hall', { encoderNodeId: 'enc-1' });
+    await edge.asOperator('PATCH', '/api/v1/rooms/side', { encoderNodeId: 'enc-2' });
+    assert.equal((await edge.asOperator('DELETE', '/api/v1/nodes/enc-1')).status, 200);
+    assert.equal((await room('main-hall')).encoderNodeId, null);
+    assert.equal((await room('side')).encoderNodeId, 'enc-2');
+  } finally {
+    await edge.close();
+  }
+});
+
 test('roles: no token 401, viewer 403, owner only manages keys of own rooms', async () => {
   const edge = await createTestEdge();
   try {

@@ -68,14 +68,20 @@ export const roomSchema = z.object({
   title: z.string(),
   ownerAccountId: z.string().nullable(),
   ladder: ladderSchema.nullable(),
+  encoderNodeId: z.string().nullable()
+    .describe('the encoder node the room is pinned to; null: the edge places it by load'),
   state: z.enum(['offline', 'live']),
 }).meta({ id: 'Room' });
+/** A pin to an encoder node (its id), or null to let the edge place the room by load. */
+const encoderNodeId = slugSchema.nullable().optional()
+  .describe('pin the room to this encoder node; null: the edge places it by load');
 export const createRoomBodySchema = z.object({
   id: slugSchema,
   title: title.optional(),
   eventId: slugSchema.nullable().optional(),
   ownerAccountId: z.string().max(64).nullable().optional(),
   ladder: ladderSchema.nullable().optional(),
+  encoderNodeId,
   /** Create a first stream key with the room (default true). */
   withKey: z.boolean().optional(),
 }).strict();
@@ -84,6 +90,7 @@ export const updateRoomBodySchema = z.object({
   eventId: slugSchema.nullable().optional(),
   ownerAccountId: z.string().max(64).nullable().optional(),
   ladder: ladderSchema.nullable().optional(),
+  encoderNodeId,
 }).strict();
 export const roomListQuerySchema = z.object({ event: slugSchema.optional() }).strict();
 

@@ -1,6 +1,7 @@
 // The node registry: operators add encoder and collector nodes (and get each node's secret
 // once); nodes register and heartbeat; a node whose heartbeats stop is down and gets no
-// new rooms; a collector asks where to push and gets the least-loaded healthy encoder.
+// new rooms; a collector asks where to push and gets the encoder its room is pinned to, or
+// else the least-loaded healthy encoder.
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type {
   CollectorHeartbeat,
@@ -274,12 +275,21 @@ export async function collectorReport(deps: EdgeDeps, roomId: string): Promise<C
 }
 
 /**
- * Where a collector should push: the encoder already carrying the room, else the one it
- * was last sent to if that is still up, else the least-loaded healthy encoder with room
- * to spare (fewest rooms per capacity, then lowest CPU).
+ * Where a collector should push, first match wins:
+ * 1. the encoder that carries the room's open publish session, if it is up: the room is
+ *    live there right now, and a reconnect within a talk must land on the same node
+ *    (sending it elsewhere would take the talk over on another box mid-sentence). A pin
+ *    the operator set or changed while the room is live applies from the next placement;
+ * 2. the encoder the room is pinned to (`encoderNodeId`), if it is up, whatever its load
+ *    or spare capacity: the operator planned it;
+ * 3. the encoder it was last sent to, if that is still up;
+ * 4. the least-loaded healthy encoder with room to spare (fewest rooms per capacity, then
+ *    lowest CPU).
+ * A pinned encoder that is down never loses a talk: the room goes to 3 or 4 and a warning
+ * names the room and the pinned node.
  */
 export async function assignIngest(deps: EdgeDeps, roomId: string): Promise<IngestResponse> {
-  await getRoom(deps, roomId);
+  const room = await getRoom(deps, roomId);
   const candidates: { row: NodeRow; alive: AliveSummary }[] = [];
   for (const nodeId of await deps.store.setMembers(liveKeys.encoders)) {
     const alive = await aliveSummary(deps, nodeId);
@@ -296,8 +306,9 @@ export async function assignIngest(deps: EdgeDeps, roomId: string): Promise<Inge
   const open = (await deps.db.select({ nodeId: publishSessions.nodeId }).from(publishSessions)
     .where(and(eq(publishSessions.roomId, roomId), isNull(publishSessions.endedAt))))[0];
   const sticky = await deps.store.get(liveKeys.assignment(roomId));
-  const preferred = candidates.find((c) => c.row.id === open?.nodeId) ??
-    candidates.find((c) => c.row.id === sticky);
+  const live = candidates.find((c) => c.row.id === open?.nodeId);
+  const pinned = candidates.find((c) => c.row.id === room.encoderNodeId);
+  const preferred = live ?? pinned ?? candidates.find((c) => c.row.id === sticky);
   const withSpace = candidates.filter((c) => c.alive.rooms < c.alive.capacity);
   const chosen = preferred ??
     [...(withSpace.length ? withSpace : candidates)].sort((a, b) =>
@@ -306,6 +317,17 @@ export async function assignIngest(deps: EdgeDeps, roomId: string): Promise<Inge
       a.alive.cpuLoad - b.alive.cpuLoad ||
       a.row.id.localeCompare(b.row.id)
     )[0]!;
+  if (room.encoderNodeId && !pinned) {
+    deps.log.warn('pinned encoder is not up; the room goes to another encoder', {
+      room: roomId,
+      pinned: room.encoderNodeId,
+      encoder: chosen.row.id,
+    });
+  } else if (pinned && chosen !== pinned) {
+    const message = 'room stays on the encoder it is live on; its pin applies from the next ' +
+      'placement';
+    deps.log.info(message, { room: roomId, pinned: pinned.row.id, encoder: chosen.row.id });
+  }
   await deps.store.set(liveKeys.assignment(roomId), chosen.row.id, { ttlMs: ASSIGNMENT_TTL_MS });
   return {
     v: WIRE_VERSION,

@@ -2,7 +2,7 @@
 // (stream name, HLS folder, URLs); it is chosen by the operator and never changes.
 import { asc, eq } from 'drizzle-orm';
 import type { Rendition } from '../../core/wire/contracts.ts';
-import { accounts, events, rooms } from '../db/schema.ts';
+import { accounts, events, nodes, rooms } from '../db/schema.ts';
 import type { EdgeDeps } from '../deps.ts';
 import { HttpError } from '../http_error.ts';
 import { fromIso, toIso } from '../iso_time.ts';
@@ -23,6 +23,8 @@ export interface RoomRecord {
   title: string;
   ownerAccountId: string | null;
   ladder: Rendition[] | null;
+  /** The encoder the room is pinned to (services/registry.ts assignIngest); null = by load. */
+  encoderNodeId: string | null;
   state: 'offline' | 'live';
 }
 
@@ -46,6 +48,7 @@ export function toRoom(row: RoomRow): RoomRecord {
     title: row.title,
     ownerAccountId: row.ownerAccountId,
     ladder: row.ladderJson ? JSON.parse(row.ladderJson) as Rendition[] : null,
+    encoderNodeId: row.encoderNodeId,
     state: row.state,
   };
 }
@@ -116,6 +119,29 @@ async function assertAccountExists(deps: EdgeDeps, accountId: string): Promise<v
   if (!found.length) throw new HttpError(404, `no account with id '${accountId}' (ownerAccountId)`);
 }
 
+/**
+ * A room may only be pinned to an encoder the registry knows. 409, not 400: the request is
+ * well formed, the registry does not (yet) hold such an encoder — as when a node registers
+ * as the wrong kind.
+ */
+async function assertEncoderNode(deps: EdgeDeps, nodeId: string): Promise<void> {
+  const [node] = await deps.db.select({ kind: nodes.kind }).from(nodes)
+    .where(eq(nodes.id, nodeId));
+  if (!node) {
+    throw new HttpError(
+      409,
+      `encoderNodeId: no node '${nodeId}'; add it first (roomcast node add ${nodeId} --kind ` +
+        'encoder), or leave the room unpinned (null) for the edge to place it by load',
+    );
+  }
+  if (node.kind !== 'encoder') {
+    throw new HttpError(
+      409,
+      `encoderNodeId: node '${nodeId}' is a ${node.kind}; a room can only be pinned to an encoder`,
+    );
+  }
+}
+
 export async function listRooms(
   deps: EdgeDeps,
   filter: { eventId?: string } = {},
@@ -146,11 +172,13 @@ export async function createRoom(
     eventId?: string | null;
     ownerAccountId?: string | null;
     ladder?: Rendition[] | null;
+    encoderNodeId?: string | null;
   },
 ): Promise<RoomRecord> {
   if (await findRoom(deps, input.id)) throw new HttpError(409, `room '${input.id}' exists already`);
   if (input.eventId) await getEvent(deps, input.eventId);
   if (input.ownerAccountId) await assertAccountExists(deps, input.ownerAccountId);
+  if (input.encoderNodeId) await assertEncoderNode(deps, input.encoderNodeId);
   const now = deps.now();
   const row: RoomRow = {
     id: input.id,
@@ -158,6 +186,7 @@ export async function createRoom(
     title: input.title ?? input.id,
     ownerAccountId: input.ownerAccountId ?? null,
     ladderJson: input.ladder ? JSON.stringify(input.ladder) : null,
+    encoderNodeId: input.encoderNodeId ?? null,
     state: 'offline',
     createdAt: now,
     updatedAt: now,
@@ -174,11 +203,13 @@ export async function updateRoom(
     eventId?: string | null;
     ownerAccountId?: string | null;
     ladder?: Rendition[] | null;
+    encoderNodeId?: string | null;
   },
 ): Promise<RoomRecord> {
   await getRoom(deps, id);
   if (patch.eventId) await getEvent(deps, patch.eventId);
   if (patch.ownerAccountId) await assertAccountExists(deps, patch.ownerAccountId);
+  if (patch.encoderNodeId) await assertEncoderNode(deps, patch.encoderNodeId);
   await deps.db.update(rooms).set({
     ...(patch.title !== undefined ? { title: patch.title } : {}),
     ...(patch.eventId !== undefined ? { eventId: patch.eventId } : {}),
@@ -186,6 +217,7 @@ export async function updateRoom(
     ...(patch.ladder !== undefined
       ? { ladderJson: patch.ladder ? JSON.stringify(patch.ladder) : null }
       : {}),
+    ...(patch.encoderNodeId !== undefined ? { encoderNodeId: patch.encoderNodeId } : {}),
     updatedAt: deps.now(),
   }).where(eq(rooms.id, id));
   return getRoom(deps, id);
