@@ -27,6 +27,16 @@ async function registerEncoder(edge: TestEdge, node: Node, capacity = 3) {
   assert.equal(res.status, 200, await res.clone().text());
 }
 
+/** The placement tests' fleet: encoders enc-a and enc-b registered, collector col-1 added. */
+async function twoEncodersAndACollector(edge: TestEdge) {
+  const a = await addNode(edge, 'enc-a', 'encoder');
+  const b = await addNode(edge, 'enc-b', 'encoder');
+  const collector = await addNode(edge, 'col-1', 'collector');
+  await registerEncoder(edge, a);
+  await registerEncoder(edge, b);
+  return { a, b, collector };
+}
+
 function encoderHeartbeat(
   node: Node,
   rooms: { room: string; sessionId: string; viewers?: number }[],
@@ -341,11 +351,7 @@ test('signed requests: tampered, unsigned, stale, replayed, unknown-node and wro
 test('registry: heartbeats keep a node up, silence marks it down, ingest picks the least-loaded healthy encoder', async () => {
   const edge = await createTestEdge();
   try {
-    const a = await addNode(edge, 'enc-a', 'encoder');
-    const b = await addNode(edge, 'enc-b', 'encoder');
-    const collector = await addNode(edge, 'col-1', 'collector');
-    await registerEncoder(edge, a);
-    await registerEncoder(edge, b);
+    const { a, b, collector } = await twoEncodersAndACollector(edge);
     await edge.asOperator('POST', '/api/v1/rooms', { id: 'r1' });
     await edge.asOperator('POST', '/api/v1/rooms', { id: 'r2' });
 
@@ -404,11 +410,7 @@ test('registry: heartbeats keep a node up, silence marks it down, ingest picks t
 test('ingest: a pinned room goes to its encoder, though another is less loaded and the pin is full', async () => {
   const edge = await createTestEdge();
   try {
-    const a = await addNode(edge, 'enc-a', 'encoder');
-    const b = await addNode(edge, 'enc-b', 'encoder');
-    const collector = await addNode(edge, 'col-1', 'collector');
-    await registerEncoder(edge, a);
-    await registerEncoder(edge, b);
+    const { a, b, collector } = await twoEncodersAndACollector(edge);
     // enc-a is full (3 rooms, capacity 3) and busier; enc-b is idle.
     await edge.asNode(
       a.id,
@@ -461,11 +463,7 @@ test('ingest: a pinned room goes to its encoder, though another is less loaded a
 test('ingest: a pinned encoder that is down falls back to another with a warning, and is used again once up', async () => {
   const edge = await createTestEdge();
   try {
-    const a = await addNode(edge, 'enc-a', 'encoder');
-    const b = await addNode(edge, 'enc-b', 'encoder');
-    const collector = await addNode(edge, 'col-1', 'collector');
-    await registerEncoder(edge, a);
-    await registerEncoder(edge, b);
+    const { a, b, collector } = await twoEncodersAndACollector(edge);
     await edge.asOperator('POST', '/api/v1/rooms', { id: 'main-hall', encoderNodeId: 'enc-a' });
     const ingest = async () =>
       (await (await edge.asNode(collector.id, collector.secret, '/api/v1/node/ingest', {
@@ -497,11 +495,7 @@ test('ingest: a pinned encoder that is down falls back to another with a warning
 test('ingest: a room live on another encoder stays there; its pin applies once the session ends', async () => {
   const edge = await createTestEdge();
   try {
-    const a = await addNode(edge, 'enc-a', 'encoder');
-    const b = await addNode(edge, 'enc-b', 'encoder');
-    const collector = await addNode(edge, 'col-1', 'collector');
-    await registerEncoder(edge, a);
-    await registerEncoder(edge, b);
+    const { b, collector } = await twoEncodersAndACollector(edge);
     const key = await roomWithKey(edge, 'main-hall');
     const allowed = await (await edge.asNode(
       b.id,
