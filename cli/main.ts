@@ -1,5 +1,6 @@
 // `roomcast`: one command for operators and for starting every process.
 //   roomcast edge | redis-bridge | encoder | collector | watchdog | demo | config check | admin bootstrap
+//   roomcast doctor (what this machine is missing)
 //   roomcast login | room … | key … | event … | node … | account … | push
 //   roomcast box session (what push runs on each box; bin/roomcast.js starts it lean)
 import { ConfigError, loadConfig } from '../core/config/load_file.ts';
@@ -7,6 +8,7 @@ import type { RoomcastConfig } from '../core/config/schema.ts';
 import { SOFTWARE_VERSION } from '../core/version.ts';
 import { CliError, type Command, commandHelp, createOutput, parseCommandArgs } from './command.ts';
 import { boxCommands } from './commands/box.ts';
+import { doctorCommands } from './commands/doctor.ts';
 import { eventCommands } from './commands/event.ts';
 import { operatorCommands } from './commands/operator.ts';
 import { processCommands } from './commands/processes.ts';
@@ -15,6 +17,7 @@ import { createEdgeClient, type EdgeClient, resolveEdgeTarget } from './edge_cli
 
 export const COMMANDS: Command[] = [
   ...processCommands,
+  ...doctorCommands,
   ...operatorCommands,
   ...eventCommands,
   ...pushCommands,

@@ -25,29 +25,29 @@ readonly USAGE='usage: setup-box.sh collector|encoder [--root DIR] [--no-package
 # ---------------------------------------------------------------------------------------
 # What a box of each kind needs, as data.
 
-# The collector: GStreamer through node-gtk (capture, x264, AAC, FLV/RTMP push, recording).
-readonly COLLECTOR_PACKAGES=(
-  # gst-inspect-1.0 and gst-launch-1.0, for looking at capture devices on the box
-  gstreamer1.0-tools
-  # base: videoconvert/scale/rate, audioconvert/resample, appsrc/appsink, videotestsrc
-  gstreamer1.0-plugins-base
-  # good: v4l2src, pulsesrc, flvmux, splitmuxsink, jpegenc/dec, deinterlace, level
-  gstreamer1.0-plugins-good
-  # bad: rtmp2sink, voaacenc, mpegtsmux, decklinkvideosrc/decklinkaudiosrc
-  gstreamer1.0-plugins-bad
-  # ugly: x264enc
-  gstreamer1.0-plugins-ugly
-  # libav: decoders decodebin picks for grabbers that send H.264
-  gstreamer1.0-libav
-  # alsasrc
-  gstreamer1.0-alsa
-  # the typelibs node-gtk loads (Gst, GstApp, GstVideo)
-  gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-  # node-gtk is compiled on the box against these (npm rebuild node-gtk --build-from-source)
-  libgirepository1.0-dev libcairo2-dev python3 make g++
-)
-# The encoder: its agent runs /usr/sbin/nginx with the RTMP module and one ffmpeg per room.
-readonly ENCODER_PACKAGES=(nginx libnginx-mod-rtmp ffmpeg)
+# The Debian packages of each role are listed, with who needs them, in
+# scripts/debian-packages.txt (setup.sh installs every role from the same file); what each
+# must provide is in core/requirements/catalogue.ts, checked by `roomcast doctor`.
+# A collector compiles node-gtk on the box, so it takes the build role's packages too.
+readonly PACKAGE_LIST=scripts/debian-packages.txt
+box_roles() {
+  case "$1" in
+    collector) echo collector build ;;
+    encoder) echo encoder ;;
+  esac
+}
+# The packages of the given roles, one per line, from a packages file.
+packages_of_roles() {
+  local file=$1
+  shift
+  awk -v roles="$*" '
+    BEGIN { split(roles, wanted, " ") }
+    /^[[:space:]]*(#|$)/ { next }
+    {
+      split($1, mine, ",")
+      for (i in mine) for (j in wanted) if (mine[i] == wanted[j]) { print $2; next }
+    }' "$file"
+}
 
 # The units start /usr/bin/node; Debian 12's own nodejs is 18, too old for roomcast.
 readonly NODE=/usr/bin/node
@@ -125,11 +125,9 @@ if [ "$root_mode" -eq 1 ] && [ "$packages" -eq 1 ] && [ "$action" = provision ];
   usage_error '--root needs --no-packages: packages go to the host through its apt, not into DIR'
 fi
 
-if [ "$kind" = collector ]; then
-  box_packages=("${COLLECTOR_PACKAGES[@]}")
-else
-  box_packages=("${ENCODER_PACKAGES[@]}")
-fi
+read -ra roles_of_box <<<"$(box_roles "$kind")"
+mapfile -t box_packages < <(packages_of_roles "$SCRIPT_DIR/../$PACKAGE_LIST" "${roles_of_box[@]}")
+[ ${#box_packages[@]} -gt 0 ] || die "no packages for $kind in $SCRIPT_DIR/../$PACKAGE_LIST"
 
 # ---------------------------------------------------------------------------------------
 # Packages and Node
@@ -545,7 +543,7 @@ step_npm() {
     # them keeps it from downloading headers from nodejs.org.
     nodedir=$(dirname "$(dirname "$(readlink -f "$NODE")")")
     if [ -d "$nodedir/include/node" ]; then export npm_config_nodedir=$nodedir; fi
-    (cd "$dir" && npm rebuild node-gtk --build-from-source --loglevel=error)
+    (cd "$dir" && npm_config_build_from_source=true npm rebuild node-gtk --loglevel=error)
   fi
   printf '%s\n' "$want" >"$stamp"
   changed "npm packages installed in $CODE_DIR/node_modules (npm ci --omit=dev)"

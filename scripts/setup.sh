@@ -1,24 +1,15 @@
 #!/usr/bin/env bash
 # Installs whatever is missing for roomcast on Debian 12 with Node 20, idempotently:
 # the Debian packages every part needs (media tools, nginx-rtmp, Redis, Chromium, sshd for
-# the pusher's tests) and the npm packages of package-lock.json. A second run changes
-# nothing and takes a second or two.
+# the pusher's tests) and the npm packages of package-lock.json, then asks
+# `roomcast doctor` whether everything is really there. A second run changes nothing,
+# leaves package-lock.json as committed, and takes a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(
-  ffmpeg
-  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-alsa
-  gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-  libgirepository1.0-dev libcairo2-dev
-  nginx libnginx-mod-rtmp
-  redis-server
-  chromium
-  openssh-server openssh-client
-  systemd shellcheck
-  python3 make g++
-)
+# Every role's packages (scripts/debian-packages.txt says which role needs which, and
+# core/requirements/catalogue.ts what each must provide).
+mapfile -t DEBIAN_PACKAGES < <(awk '!/^[[:space:]]*(#|$)/ { print $2 }' scripts/debian-packages.txt | sort -u)
 
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
@@ -48,17 +39,25 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # npm ci refuses a lock that lacks other platforms' optional binaries (@deno/*), which
   # happens when the registry mirror only carries this platform's; npm install then
   # installs the same locked versions.
+  # package-lock.json stays as committed whatever npm does (npm install rewrites it), so
+  # the checkout is clean afterwards and the stamp below matches on the next run.
+  lock_copy=$(mktemp)
+  cp package-lock.json "$lock_copy"
+  # npm install is the fallback for a lock npm ci refuses (it once lacked other platforms'
+  # optional binaries, @deno/*): it installs the same locked versions.
   if ! npm ci --ignore-scripts --no-audit --no-fund; then
     echo "setup: npm ci refused the lock file; installing the locked versions with npm install"
     npm install --ignore-scripts --no-audit --no-fund
   fi
+  cp "$lock_copy" package-lock.json
+  rm -f "$lock_copy"
   # deno's own install step points node_modules/.bin/deno at the real binary instead of a
   # Node wrapper that starts it (faster, and signals reach deno itself).
   npm rebuild deno
   # node-gtk (GStreamer for the collector) compiles against Node's headers and the GObject
-  # introspection libraries (~1 min). --build-from-source: its installer would otherwise
+  # introspection libraries (~1 min). build_from_source: its installer would otherwise
   # try to download a prebuilt binary from GitHub first.
-  npm rebuild node-gtk --build-from-source
+  npm_config_build_from_source=true npm rebuild node-gtk
   echo "$want" > "$stamp"
 fi
 # The viewer pages (web/ → web/dist, served by the edge), rebuilt when their sources or the
@@ -69,5 +68,12 @@ if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_want" ]; then
   echo "setup: building the viewer pages (vite build)"
   npx vite build --config web/vite.config.ts --logLevel warn
   echo "$web_want" > "$web_stamp"
+fi
+# Last, the same checks the boxes run at start: every program, GStreamer element, ffmpeg
+# component, nginx module, typelib and font the code uses, for every role and the test
+# suite. Ports are left out: this machine's own services may be running.
+if ! node bin/roomcast.js doctor --role all,build,test --skip-ports; then
+  echo "setup: something roomcast needs is still missing (above); nothing else will work without it" >&2
+  exit 1
 fi
 echo "setup: everything is installed"

@@ -17,6 +17,9 @@ import { runRedisBridge } from '../../edge/redis_bridge/main.ts';
 import { runCollector } from '../../appliance/collector/main.ts';
 import { runEncoder } from '../../appliance/encoder/main.ts';
 import { runWatchdog } from '../../appliance/watchdog/main.ts';
+import { BOX_ROLES, type Role } from '../../core/requirements/catalogue.ts';
+import { needsOf } from '../../core/requirements/box_needs.ts';
+import { assertReadyToRun, MissingRequirementsError } from '../../core/requirements/doctor.ts';
 import { CliError, type Command } from '../command.ts';
 import { runDemo } from '../demo.ts';
 import { readSecret } from '../secret_input.ts';
@@ -58,6 +61,32 @@ function onInputLines(onLine: (line: string) => void): { close(): void } {
   const lines = createInterface({ input: process.stdin, terminal: false });
   lines.on('line', onLine);
   return { close: () => lines.close() };
+}
+
+/**
+ * sysexits' EX_CONFIG: this machine lacks what the process needs. The units name it in
+ * RestartPreventExitStatus=, so systemd does not restart into the same failure.
+ */
+export const EXIT_MISSING_REQUIREMENTS = 78;
+
+/**
+ * The doctor's checks for the roles this process plays, before it starts anything: a
+ * missing package, a port in use or a directory it cannot write stops it with one line
+ * per problem naming the fix, instead of a child that fails and is restarted forever.
+ */
+async function refuseUnlessReady(
+  component: string,
+  roles: readonly Role[],
+  config: RoomcastConfig,
+  notify?: ServiceNotifier,
+): Promise<void> {
+  try {
+    await assertReadyToRun(component, needsOf(config, roles));
+  } catch (error) {
+    if (!(error instanceof MissingRequirementsError)) throw error;
+    await notify?.status(`cannot start: ${error.message.split('\n')[1]?.trim() ?? ''}`);
+    throw new CliError(error.message, EXIT_MISSING_REQUIREMENTS);
+  }
 }
 
 const bootstrapFromEnv = () => ({
@@ -134,6 +163,7 @@ export const processCommands: Command[] = [
       const config = await ctx.config();
       const log = processLogger(config, 'encoder');
       const notify = serviceNotifier(log);
+      await refuseUnlessReady('encoder', ['encoder'], config, notify);
       let agent;
       try {
         agent = await runEncoder(config.encoder, log, { notify });
@@ -159,6 +189,7 @@ export const processCommands: Command[] = [
       const config = await ctx.config();
       const log = processLogger(config, 'collector');
       const notify = serviceNotifier(log);
+      await refuseUnlessReady('collector', ['collector'], config, notify);
       let collector;
       try {
         collector = await runCollector(config.collector, log, { notify });
@@ -251,6 +282,7 @@ export const processCommands: Command[] = [
     async run(ctx) {
       const config = await ctx.config();
       const log = processLogger(config, 'demo');
+      await refuseUnlessReady('demo', BOX_ROLES, config);
       let demo;
       try {
         demo = await runDemo(config, log, bootstrapFromEnv());

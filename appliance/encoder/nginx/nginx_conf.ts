@@ -8,8 +8,9 @@
 // config is code, and a `;` or `}` smuggled in through a path or an origin would be
 // config injection.
 
-/** Where Debian's libnginx-mod-rtmp puts the module; our conf loads it itself. */
-export const RTMP_MODULE_PATH = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+// Where Debian's libnginx-mod-rtmp puts the module (our conf loads it itself): named with
+// the other things the encoder needs of the machine, which roomcast doctor checks.
+import { RTMP_MODULE_PATH } from '../../../core/requirements/catalogue.ts';
 /** The RTMP application collectors publish to and the agent's ffmpeg reads from. */
 export const RTMP_APP = 'live';
 
