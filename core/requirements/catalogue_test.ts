@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { describeRequirement, REQUIREMENTS, requirementsFor, ROLES } from './catalogue.ts';
 import { parsePackageList, readPackageList } from './package_list.ts';
@@ -29,4 +30,21 @@ test('parsePackageList: roles and packages; a bad line is named by number', () =
   ]);
   assert.throws(() => parsePackageList('encoder\n'), /line 1: want "ROLES PACKAGE"/);
   assert.throws(() => parsePackageList('\nviewer chromium\n'), /line 2: unknown role viewer/);
+});
+
+test("docs/operations.md's package table says what debian-packages.txt installs", async () => {
+  const doc = await readFile(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+  const rows = new Map(
+    [...doc.matchAll(/^\| ([a-z ]+?)(?: \([^)]*\))? \| ((?:`[^`]+` ?)+) \|/gm)].map((m) => [
+      m[1]!,
+      [...m[2]!.matchAll(/`([^`]+)`/g)].map((p) => p[1]!).sort(),
+    ]),
+  );
+  const list = await readPackageList();
+  const rowOf = (roles: readonly string[]) => (roles.length > 1 ? 'every box' : roles[0]!);
+  const want = new Map<string, string[]>();
+  for (const line of list) {
+    want.set(rowOf(line.roles), [...(want.get(rowOf(line.roles)) ?? []), line.package].sort());
+  }
+  assert.deepEqual(Object.fromEntries(rows), Object.fromEntries(want));
 });

@@ -87,10 +87,13 @@ export async function startDemo(
   return run;
 }
 
-/** Resolves with the demo room's public detail once it is live. */
+/** What the README promises a newcomer: the room is live this soon after the banner. */
+export const LIVE_AFTER_BANNER_MS = 15_000;
+
+/** Resolves with the demo room's public detail once it is live (call it after the banner). */
 export function demoRoomLive(setup: DemoSetup, run: RunningProcess) {
   return waitFor('the demo room to be live', run, async () => {
     const body = await (await fetch(`${setup.edgeUrl}/api/v1/public/rooms/demo`)).json();
     return body.state === 'live' ? body : null;
-  });
+  }, LIVE_AFTER_BANNER_MS);
 }
