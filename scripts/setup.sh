@@ -36,17 +36,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # onto the bin link npm already made and fails, which makes npm drop it; nothing here
   # needs an install script (deno and esbuild work without theirs) except node-gtk, which
   # is built below.
-  # npm ci refuses a lock that lacks other platforms' optional binaries (@deno/*), which
-  # happens when the registry mirror only carries this platform's; npm install then
-  # installs the same locked versions.
   # package-lock.json stays as committed whatever npm does (npm install rewrites it), so
   # the checkout is clean afterwards and the stamp below matches on the next run.
   lock_copy=$(mktemp)
   cp package-lock.json "$lock_copy"
-  # npm install is the fallback for a lock npm ci refuses (it once lacked other platforms'
-  # optional binaries, @deno/*): it installs the same locked versions.
+  # npm install is the fallback for a lock npm ci refuses (one that lacks other platforms'
+  # optional binaries, @deno/*, as this one once did): it installs the same locked versions.
   if ! npm ci --ignore-scripts --no-audit --no-fund; then
-    echo "setup: npm ci refused the lock file; installing the locked versions with npm install"
+    echo "setup: npm ci failed (above); trying npm install, which installs the same locked versions"
     npm install --ignore-scripts --no-audit --no-fund
   fi
   cp "$lock_copy" package-lock.json
