@@ -377,7 +377,16 @@ describe('setup-box.sh refuses', () => {
     const asNobody = process.getuid?.() === 0
       ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
       : [];
-    const argv = [...asNobody, 'bash', SCRIPT, 'collector', '--root', root, '--no-packages'];
+    // nobody may not read the checkout (a root user's clone under /root is 0700): a copy of
+    // the script and the package list it reads, where anyone can.
+    const copy = await tempDir('roomcast-script-');
+    await chmod(copy, 0o755);
+    for (const file of ['provisioning/setup-box.sh', 'scripts/debian-packages.txt']) {
+      await mkdir(dirname(join(copy, file)), { recursive: true, mode: 0o755 });
+      await copyFile(join(CHECKOUT, file), join(copy, file));
+    }
+    const script = join(copy, 'provisioning/setup-box.sh');
+    const argv = [...asNobody, 'bash', script, 'collector', '--root', root, '--no-packages'];
     const result = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
     assert.equal(result.status, 1, result.stderr);
     assert.match(result.stderr, /must run as root/);

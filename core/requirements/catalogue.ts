@@ -266,6 +266,14 @@ export const REQUIREMENTS: readonly Requirement[] = [
     '/usr/bin/systemd-socket-activate',
   ),
   ...programs(TEST, 'shellcheck', 'the lint step', 'shellcheck'),
+  // sqld panics at start without a CA bundle in /etc/ssl/certs (minimal Debian has none);
+  // the package's own program stands for the bundle it builds there.
+  ...programs(
+    TEST,
+    'ca-certificates',
+    'sqld, the libSQL server the suite starts',
+    '/usr/sbin/update-ca-certificates',
+  ),
   ...programs(TEST, 'git', 'the checkout tests', 'git'),
   ...programs(TEST, 'ffmpeg', SUITE_MEDIA, '/usr/bin/ffmpeg', '/usr/bin/ffprobe'),
   ...programs(TEST, 'gstreamer1.0-tools', SUITE_MEDIA, 'gst-launch-1.0'),
