@@ -11,11 +11,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { EXIT_MISSING_REQUIREMENTS } from '../core/requirements/doctor.ts';
 import { freePort } from '../core/testing/net.ts';
 import { type CliResult, runRoomcast } from './support/cli.ts';
 import { ROOT } from './support/stack.ts';
 
-const EXIT_MISSING_REQUIREMENTS = 78;
 let scratch: string;
 
 before(async () => {

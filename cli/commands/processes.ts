@@ -19,7 +19,12 @@ import { runEncoder } from '../../appliance/encoder/main.ts';
 import { runWatchdog } from '../../appliance/watchdog/main.ts';
 import { BOX_ROLES, type Role } from '../../core/requirements/catalogue.ts';
 import { needsOf } from '../../core/requirements/box_needs.ts';
-import { assertReadyToRun, MissingRequirementsError } from '../../core/requirements/doctor.ts';
+import {
+  assertReadyToRun,
+  EXIT_MISSING_REQUIREMENTS,
+  MissingRequirementsError,
+  problemLines,
+} from '../../core/requirements/doctor.ts';
 import { CliError, type Command } from '../command.ts';
 import { runDemo } from '../demo.ts';
 import { readSecret } from '../secret_input.ts';
@@ -64,12 +69,6 @@ function onInputLines(onLine: (line: string) => void): { close(): void } {
 }
 
 /**
- * sysexits' EX_CONFIG: this machine lacks what the process needs. The units name it in
- * RestartPreventExitStatus=, so systemd does not restart into the same failure.
- */
-export const EXIT_MISSING_REQUIREMENTS = 78;
-
-/**
  * The doctor's checks for the roles this process plays, before it starts anything: a
  * missing package, a port in use or a directory it cannot write stops it with one line
  * per problem naming the fix, instead of a child that fails and is restarted forever.
@@ -84,7 +83,7 @@ async function refuseUnlessReady(
     await assertReadyToRun(component, needsOf(config, roles));
   } catch (error) {
     if (!(error instanceof MissingRequirementsError)) throw error;
-    await notify?.status(`cannot start: ${error.message.split('\n')[1]?.trim() ?? ''}`);
+    await notify?.status(`cannot start: ${problemLines(error.report)[0] ?? ''}`);
     throw new CliError(error.message, EXIT_MISSING_REQUIREMENTS);
   }
 }

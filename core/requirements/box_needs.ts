@@ -40,17 +40,16 @@ function dirsOf(config: Sections, role: Role): DirNeed[] {
 }
 
 /** The capture kinds whose elements a collector with this config builds into its pipeline. */
-export function capturesOf(collector: Sections['collector']): CaptureKind[] {
+function capturesOf(collector: Sections['collector']): CaptureKind[] {
   return [...new Set<CaptureKind>([collector.source.kind, collector.audio.kind])];
 }
 
 export function needsOf(config: Sections, roles: readonly Role[]): Needs {
-  const unique = <T extends { key: string }>(list: T[]) =>
-    list.filter((item, i) => list.findIndex((other) => other.key === item.key) === i);
+  // Each role has its own keys, so the lists need no de-duplication.
   return {
     roles,
     ...(roles.includes('collector') ? { captures: capturesOf(config.collector) } : {}),
-    ports: unique(roles.flatMap((role) => portsOf(config, role))),
-    dirs: unique(roles.flatMap((role) => dirsOf(config, role))),
+    ports: roles.flatMap((role) => portsOf(config, role)),
+    dirs: roles.flatMap((role) => dirsOf(config, role)),
   };
 }

@@ -60,15 +60,8 @@ export interface DoctorReport {
   installCommand: string | null;
 }
 
-/** Whether a port can be listened on, and if not why, in a few words. */
-export type PortProbe = (host: string, port: number) => Promise<string | null>;
-/** Null when the directory can be written (or created and written), else why not. */
-export type DirProbe = (path: string) => Promise<string | null>;
-
 export interface DoctorOptions {
   machine?: Machine;
-  portProblem?: PortProbe;
-  dirProblem?: DirProbe;
   /** Skip the ports (setup.sh: the services of this machine may be running). */
   skipPorts?: boolean;
 }
@@ -95,9 +88,8 @@ export async function runDoctor(needs: Needs, options: DoctorOptions = {}): Prom
     });
   }
   if (!options.skipPorts) {
-    const portProblem = options.portProblem ?? listenProblem;
     for (const need of needs.ports) {
-      const problem = await portProblem(need.host, need.port);
+      const problem = await listenProblem(need.host, need.port);
       checks.push({
         what: `port ${need.host}:${need.port} (${need.key})`,
         status: problem ? 'busy' : 'ok',
@@ -105,9 +97,8 @@ export async function runDoctor(needs: Needs, options: DoctorOptions = {}): Prom
       });
     }
   }
-  const dirProblem = options.dirProblem ?? writeProblem;
   for (const need of needs.dirs) {
-    const problem = await dirProblem(need.path);
+    const problem = await writeProblem(need.path);
     checks.push({
       what: `directory ${need.path} (${need.key})`,
       status: problem ? 'unwritable' : 'ok',
@@ -126,7 +117,7 @@ export async function runDoctor(needs: Needs, options: DoctorOptions = {}): Prom
   };
 }
 
-export function installCommand(packages: readonly string[]): string {
+function installCommand(packages: readonly string[]): string {
   const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
   return `${sudo}apt-get install --no-install-recommends ${packages.join(' ')}`;
 }
@@ -290,6 +281,12 @@ export function formatReport(report: DoctorReport, everyCheck = false): string {
     ...problems.map((line) => `  ${line}`),
   ].join('\n');
 }
+
+/**
+ * sysexits' EX_CONFIG, the exit code of a process whose start check failed: the units name
+ * it in RestartPreventExitStatus=, so systemd does not restart into the same failure.
+ */
+export const EXIT_MISSING_REQUIREMENTS = 78;
 
 /** A box that cannot run: the problems, for one clear message instead of a restart loop. */
 export class MissingRequirementsError extends Error {
