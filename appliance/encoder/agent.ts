@@ -350,6 +350,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
             renditions: pipeline?.renditionStatus() ?? [],
             viewers: viewers.viewers(session.room, now),
             errors: pipeline?.recentErrors() ?? [],
+            ...(pipeline ? { ingest: pipeline.ingestStatus() } : {}),
           };
         }),
         idleRooms: [...pipelines.entries()].filter(([, p]) => p.state() === 'idle').map((

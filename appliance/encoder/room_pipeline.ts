@@ -4,12 +4,18 @@
 // segment for 3 target durations) it is started again within 2 s as a new "run", and the
 // public playlists continue across the seam (sequence numbers go on, a discontinuity marks
 // it, never an ENDLIST until the edge says the room's event is over).
+//
+// The publisher's keyframes are watched in every run (ffmpeg/keyframe_watch.ts). When they
+// miss the segment boundaries the passthrough rendition cannot be cut with the others: the
+// run is restarted at once with the source re-encoded, the room remembers it for the next
+// publish, and its status carries the advice for the streamer ("keyframe interval 8.3 s,
+// set 2 s").
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from '../../core/log.ts';
-import type { Rendition } from '../../core/wire/contracts.ts';
+import type { IngestStatus, Rendition } from '../../core/wire/contracts.ts';
 import { buildLadderArgv, initSegmentName, privatePlaylistPath } from './ffmpeg/argv.ts';
 import type { VideoBackend } from './ffmpeg/backend.ts';
 import { planLadder, type PlannedRendition, type SourceInfo } from './ffmpeg/ladder_plan.ts';
@@ -20,7 +26,19 @@ import {
 } from './ffmpeg/input_banner.ts';
 import { createProgressParser } from './ffmpeg/progress.ts';
 import { createStderrReader } from './ffmpeg/stderr_messages.ts';
-import { codecsFromInitSegment, renderMasterPlaylist } from './hls/master_playlist.ts';
+import {
+  createKeyframeWatch,
+  keyframeAdvice,
+  type KeyframeReport,
+  keyframeTimeOf,
+  type KeyframeWatch,
+} from './ffmpeg/keyframe_watch.ts';
+import {
+  codecsFromInitSegment,
+  type MasterAudio,
+  type MasterVariant,
+  renderMasterPlaylist,
+} from './hls/master_playlist.ts';
 import { createRenditionPlaylist, type RenditionPlaylist } from './hls/media_playlist.ts';
 import { parseMediaPlaylist } from './hls/playlist_parse.ts';
 import { writeFileAtomic } from './hls/playlist_files.ts';
@@ -54,6 +72,8 @@ export interface RoomPipeline {
   state(): PipelineState;
   renditionStatus(): { name: string; speed: number | null }[];
   recentErrors(): string[];
+  /** What the runs saw of the publisher's keyframes, for the streamer. */
+  ingestStatus(): IngestStatus;
   /** pid of the running ffmpeg, or null (for tests and the watchdog). */
   ffmpegPid(): number | null;
   /** When the running ffmpeg started (ms since the epoch), or null between runs. */
@@ -94,6 +114,10 @@ interface Run {
    * ffmpeg prints the banner, which is before it opens any output.
    */
   clock: { of: CaptureClock | null };
+  /** The publisher's keyframes, as the run's keyframe probe prints them. */
+  keyframes: KeyframeWatch;
+  /** Set when the run was stopped to re-encode the source: the next one starts at once. */
+  restartForKeyframes: boolean;
 }
 
 export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
@@ -110,6 +134,13 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   let quickFailures = 0;
   let wake: (() => void) | null = null;
   let wentLiveAt = 0;
+  /**
+   * The publisher's keyframes missed the segment boundaries in an earlier run: the source is
+   * re-encoded. Kept across publishes (it is most likely the same encoder settings again)
+   * until a run sees keyframes that are aligned.
+   */
+  let reencodeSource = false;
+  let keyframeReport: KeyframeReport | null = null;
 
   const noteError = (message: string) => {
     errors.push(message);
@@ -175,25 +206,48 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   /** The master playlist, once every rendition of the run has a segment (and on changes). */
   const writeMaster = async (current: Run) => {
     if (current.started.size < current.plan.length) return;
-    const variants = [];
-    for (const rendition of current.plan) {
-      const init = await readFile(join(roomDir, rendition.name, initSegmentName(current.runId)))
+    const codecsOf = async (name: string) => {
+      const init = await readFile(join(roomDir, name, initSegmentName(current.runId)))
         .catch(() => null);
-      const codecs = init ? codecsFromInitSegment(new Uint8Array(init)) : [];
-      const peak = playlists.get(rendition.name)?.peakBitsPerSecond() ?? 0;
+      return init ? codecsFromInitSegment(new Uint8Array(init)) : [];
+    };
+    const bandwidthOf = (rendition: PlannedRendition) =>
+      Math.max(nominalBitsPerSecond(rendition), playlists.get(rendition.name)?.peakBitsPerSecond() ?? 0);
+    const audioRendition = current.plan.find((r) => r.kind === 'audio');
+    const audio: MasterAudio | undefined = audioRendition && {
+      uri: `${audioRendition.name}/index.m3u8`,
+      codecs: await codecsOf(audioRendition.name),
+      channels: 2,
+    };
+    const audioBandwidth = audioRendition ? bandwidthOf(audioRendition) : 0;
+    const variants: MasterVariant[] = [];
+    for (const rendition of current.plan) {
+      const codecs = await codecsOf(rendition.name);
+      if (rendition.kind === 'audio') {
+        // Listed on its own only where the ladder asks for an audio-only rendition.
+        if (rendition.listed) {
+          variants.push({
+            name: rendition.name,
+            uri: `${rendition.name}/index.m3u8`,
+            bandwidth: Math.ceil(audioBandwidth),
+            codecs,
+          });
+        }
+        continue;
+      }
       variants.push({
         name: rendition.name,
         uri: `${rendition.name}/index.m3u8`,
-        bandwidth: Math.ceil(Math.max(nominalBitsPerSecond(rendition), peak)),
-        ...(rendition.kind === 'audio' ? {} : {
-          width: rendition.width,
-          height: rendition.height,
-          frameRate: rendition.fps,
-        }),
+        // A variant's BANDWIDTH is all it plays: its video and the shared audio.
+        bandwidth: Math.ceil(bandwidthOf(rendition) + audioBandwidth),
+        width: rendition.width,
+        height: rendition.height,
+        frameRate: rendition.fps,
         codecs,
+        withAudioGroup: audio !== undefined,
       });
     }
-    const text = renderMasterPlaylist(variants);
+    const text = renderMasterPlaylist(variants, audio);
     if (text === lastMaster) return;
     lastMaster = text;
     await writeFileAtomic(join(roomDir, 'master.m3u8'), text);
@@ -242,7 +296,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
 
   const startRun = async (current: { clientId: string; ladder: Rendition[] }): Promise<Run> => {
     const source = await findSource(current.clientId);
-    const plan = planLadder(current.ladder, source);
+    const plan = planLadder(current.ladder, source, { reencodeSource });
     const runId = `r${Date.now()}`;
     for (const rendition of plan) await mkdir(join(roomDir, rendition.name), { recursive: true });
     const argv = buildLadderArgv({
@@ -261,12 +315,23 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     child.stdout!.on('data', (chunk: Buffer) => progress.push(chunk.toString()));
     const clock: Run['clock'] = { of: null };
     const banner = createInputBannerParser((input) => (clock.of = captureClockOf(input)));
+    // Within half a frame: RTMP timestamps are whole milliseconds.
+    const keyframes = createKeyframeWatch({
+      segmentSeconds,
+      toleranceSeconds: 0.5 / source.fps + 0.002,
+    });
     const stderr = createStderrReader((message) => {
       const text = `ffmpeg: ${message.message}`;
       noteError(text);
       if (message.severity === 'info') log.info(text);
       else log.warn(text, { severity: message.severity });
-    }, { onInfoLine: (line) => banner.line(line) });
+    }, {
+      onInfoLine: (line) => {
+        const keyframe = keyframeTimeOf(line);
+        if (keyframe !== null) keyframes.keyframe(keyframe, Date.now());
+        else banner.line(line);
+      },
+    });
     child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
     child.stderr!.once('end', () => stderr.end());
     const exited = new Promise<void>((resolve) => {
@@ -280,6 +345,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       run: runId,
       source: `${source.width}x${source.height}@${source.fps}`,
       renditions: plan.map((r) => r.name).join(','),
+      ...(reencodeSource ? { sourceReencoded: true } : {}),
     });
     return {
       runId,
@@ -290,6 +356,8 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       startedAt: Date.now(),
       started: new Set(),
       clock,
+      keyframes,
+      restartForKeyframes: false,
     };
   };
 
@@ -309,6 +377,10 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       ) {
         lastProgressAt = Date.now();
       }
+      if (!exited && watchKeyframes(current)) {
+        current.child.kill('SIGKILL');
+        await current.exited;
+      }
       if (!exited && Date.now() - lastProgressAt > stallMs) {
         const message = `ffmpeg stalled (no new segment for ${stallMs / 1000} s); restarting it`;
         noteError(message);
@@ -322,6 +394,29 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     return current.started.size > 0;
   };
 
+  /**
+   * Takes the run's keyframe verdict; true when the run must stop because it passes the
+   * source through and the publisher's keyframes miss the segment boundaries.
+   */
+  const watchKeyframes = (current: Run): boolean => {
+    const report = current.keyframes.report(Date.now());
+    if (report.verdict === 'unknown') return false;
+    keyframeReport = report;
+    if (report.verdict === 'aligned') {
+      reencodeSource = false; // for the next run; this one goes on as it is
+      return false;
+    }
+    if (!current.plan.some((r) => r.kind === 'copy') || current.restartForKeyframes) return false;
+    const advice = keyframeAdvice(report, segmentSeconds);
+    log.warn(
+      "the publisher's keyframes miss the segment boundaries; re-encoding the source rendition",
+      { run: current.runId, advice },
+    );
+    reencodeSource = true;
+    current.restartForKeyframes = true;
+    return true;
+  };
+
   const runLoop = async () => {
     while (state === 'live' && publisher) {
       const current = publisher;
@@ -333,12 +428,14 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
         run = null;
       }
       const producedSegments = run ? await superviseRun(run) : false;
+      const finished = run;
       const code = run?.child.exitCode;
       run = null;
       speed = null;
       if (state !== 'live') break;
-      if (publisher !== current) {
-        quickFailures = 0; // a takeover: the new publisher's ladder starts at once
+      if (publisher !== current || finished?.restartForKeyframes) {
+        // A takeover, or the source to re-encode: the next ladder starts at once.
+        quickFailures = 0;
         continue;
       }
       quickFailures = producedSegments ? 0 : quickFailures + 1;
@@ -395,6 +492,13 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     state: () => state,
     renditionStatus: () => (run?.plan ?? []).map((rendition) => ({ name: rendition.name, speed })),
     recentErrors: () => errors.slice(-10),
+    ingestStatus: () => ({
+      keyframeIntervalSeconds: keyframeReport?.intervalSeconds
+        ? Math.min(3600, Math.round(keyframeReport.intervalSeconds * 1000) / 1000)
+        : null,
+      advice: keyframeReport ? keyframeAdvice(keyframeReport, segmentSeconds) : null,
+      sourceReencoded: run?.plan.some((r) => r.kind === 'video' && r.replacesCopy) ?? false,
+    }),
     ffmpegPid: () => run?.child.pid ?? null,
     runStartedAt: () => run?.startedAt ?? null,
     liveSince: () => (state === 'live' ? wentLiveAt : null),
@@ -426,7 +530,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
 function nominalBitsPerSecond(rendition: PlannedRendition): number {
   switch (rendition.kind) {
     case 'video':
-      return (rendition.videoKbps * 1.1 + (rendition.audioKbps ?? 0)) * 1000;
+      return rendition.videoKbps * 1.1 * 1000;
     case 'audio':
       return rendition.audioKbps * 1000;
     case 'copy':

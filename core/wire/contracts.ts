@@ -169,13 +169,27 @@ export const renditionStatusSchema = z.object({
   speed: z.number().nonnegative().nullable(),
 }).strict();
 
+/** What the encoder sees of the publisher's stream that the streamer can fix. */
+export const ingestStatusSchema = z.object({
+  /** The publisher's keyframe interval, seconds (the longest seen); null: not known yet. */
+  keyframeIntervalSeconds: z.number().positive().max(3600).nullable(),
+  /** e.g. "keyframe interval 8.3 s, set 2 s"; null while nothing needs changing. */
+  advice: z.string().max(200).nullable(),
+  /** The passthrough ("source") rendition is re-encoded because of the keyframes. */
+  sourceReencoded: z.boolean(),
+}).strict();
+export type IngestStatus = z.infer<typeof ingestStatusSchema>;
+
 export const encoderRoomStatusSchema = z.object({
   room: roomIdSchema,
   sessionId: z.string().max(64),
   renditions: z.array(renditionStatusSchema).max(16),
   viewers: z.number().int().nonnegative(),
   errors: z.array(z.string().max(500)).max(20),
+  /** Optional: encoders of an earlier release do not send it. */
+  ingest: ingestStatusSchema.optional(),
 }).strict();
+export type EncoderRoomStatus = z.infer<typeof encoderRoomStatusSchema>;
 
 export const encoderHeartbeatSchema = z.object({
   v: version,

@@ -37,6 +37,7 @@ import {
   removeNode,
   rotateNodeSecret,
 } from '../services/registry.ts';
+import { ingestReport } from '../services/viewing.ts';
 import {
   createRoute,
   idParams,
@@ -326,6 +327,20 @@ export function operatorRoutes(deps: EdgeDeps) {
       responses: responses(s.collectorReportSchema, 200),
     }),
     async (c) => c.json(await collectorReport(deps, c.req.valid('param').id), 200),
+  );
+
+  app.on(['GET'], '/rooms/:id/ingest', staff);
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/rooms/{id}/ingest',
+      tags: ['rooms'],
+      summary: "The room's incoming stream as its encoder sees it: keyframes, advice, renditions",
+      security: SECURITY.operator,
+      request: { params: idParams },
+      responses: responses(s.ingestReportSchema, 200),
+    }),
+    async (c) => c.json(await ingestReport(deps, c.req.valid('param').id), 200),
   );
 
   // ------------------------------------------------------------ stream keys

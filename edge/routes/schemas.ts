@@ -3,7 +3,9 @@
 import { z } from 'zod';
 import {
   collectorHeartbeatSchema,
+  ingestStatusSchema,
   ladderSchema,
+  renditionStatusSchema,
   slugSchema,
   watchdogActionSchema,
   watchdogCheckSchema,
@@ -165,7 +167,16 @@ export const publicRoomDetailSchema = publicRoomSchema.extend({
   renditions: z.array(
     z.object({ name: z.string(), codec: z.enum(['copy', 'h264', 'vp9', 'audio']) }),
   ),
+  ingestAdvice: z.string().nullable().describe(
+    'for the streamer while live, e.g. "keyframe interval 8.3 s, set 2 s"; null when fine',
+  ),
 }).meta({ id: 'PublicRoomDetail' });
+export const ingestReportSchema = ingestStatusSchema.extend({
+  room: z.string(),
+  live: z.boolean().describe('an encoder reports the room live right now'),
+  nodeId: z.string().nullable(),
+  renditions: z.array(renditionStatusSchema),
+}).meta({ id: 'IngestReport' });
 export const publicRoomListQuerySchema = z.object({
   event: slugSchema.optional(),
   live: z.enum(['true', 'false']).optional().describe('only live rooms'),

@@ -2,7 +2,12 @@
 // its renditions and chat URL, and playback grants — a short-lived token scoped to one
 // room and one viewer session, signed for the encoder node that serves the room.
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import type { PlaybackGrant, Rendition } from '../../core/wire/contracts.ts';
+import type {
+  EncoderRoomStatus,
+  IngestStatus,
+  PlaybackGrant,
+  Rendition,
+} from '../../core/wire/contracts.ts';
 import { WIRE_VERSION } from '../../core/wire/contracts.ts';
 import { randomBase64Url } from '../../core/wire/encoding.ts';
 import {
@@ -37,6 +42,8 @@ export interface PublicRoom {
 
 export interface PublicRoomDetail extends PublicRoom {
   renditions: { name: string; codec: Rendition['codec'] }[];
+  /** For the streamer, while live: e.g. "keyframe interval 8.3 s, set 2 s"; else null. */
+  ingestAdvice: string | null;
 }
 
 const BACK_SOON_MS = 5 * 60_000;
@@ -47,11 +54,8 @@ const BACK_SOON_MS = 5 * 60_000;
  */
 export const VIEWER_HEARTBEAT_TTL_MS = 75_000;
 
-interface RoomStatus {
-  nodeId: string;
-  viewers: number;
-  renditions: { name: string }[];
-}
+/** A live room's entry of its encoder's last heartbeat (registry.ts stores it). */
+export type RoomStatus = EncoderRoomStatus & { nodeId: string };
 
 async function liveSession(deps: EdgeDeps, roomId: string) {
   return (await deps.db.select().from(publishSessions)
@@ -82,7 +86,7 @@ async function roomState(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoomSt
   return droppedRecently ? 'backSoon' : 'offline';
 }
 
-async function roomStatus(deps: EdgeDeps, roomId: string): Promise<RoomStatus | null> {
+export async function roomStatus(deps: EdgeDeps, roomId: string): Promise<RoomStatus | null> {
   const text = await deps.store.get(liveKeys.roomStatus(roomId));
   return text ? JSON.parse(text) as RoomStatus : null;
 }
@@ -156,6 +160,31 @@ export async function publicRoomDetail(
       name: r.name,
       codec: r.codec,
     })),
+    ingestAdvice: status?.ingest?.advice ?? null,
+  };
+}
+
+/** What the operator API says of a room's incoming stream (GET /rooms/{id}/ingest). */
+export interface IngestReport extends IngestStatus {
+  room: string;
+  /** An encoder reports the room live right now; every other field is null/empty if not. */
+  live: boolean;
+  nodeId: string | null;
+  renditions: { name: string; speed: number | null }[];
+}
+
+/** The encoder's last word on a room's publisher stream: keyframes, renditions, speed. */
+export async function ingestReport(deps: EdgeDeps, roomId: string): Promise<IngestReport> {
+  await getRoom(deps, roomId);
+  const status = await roomStatus(deps, roomId);
+  return {
+    room: roomId,
+    live: status !== null,
+    nodeId: status?.nodeId ?? null,
+    renditions: status?.renditions ?? [],
+    keyframeIntervalSeconds: status?.ingest?.keyframeIntervalSeconds ?? null,
+    advice: status?.ingest?.advice ?? null,
+    sourceReencoded: status?.ingest?.sourceReencoded ?? false,
   };
 }
 

@@ -22,6 +22,8 @@ export interface Rendition {
 
 export interface RoomDetail extends PublicRoom {
   renditions: Rendition[];
+  /** For the streamer while live, e.g. "keyframe interval 8.3 s, set 2 s"; null when fine. */
+  ingestAdvice: string | null;
 }
 
 /** Permission to play a room for a while: the master playlist with a token nginx checks. */

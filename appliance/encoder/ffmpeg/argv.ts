@@ -1,11 +1,13 @@
 // The whole ffmpeg command line for one live room, as a pure function of the plan: one
 // process reads the room's RTMP stream from nginx, decodes it once, splits the picture into
-// every rung, and writes one fMP4 HLS output per rendition into its own directory. The
+// every rung, encodes the audio once, and writes one fMP4 HLS output per rendition (video
+// ones without audio: they share the audio rendition) into its own directory. The
 // playlists ffmpeg writes are private (per run, named by runId); the agent reads them and
 // writes the public index.m3u8 and master.m3u8 itself, so a restarted ffmpeg (a new run)
 // never disturbs what viewers already have.
 import { join } from 'node:path';
 import type { VideoBackend } from './backend.ts';
+import { KEYFRAME_PROBE_CHAIN } from './keyframe_watch.ts';
 import type { PlannedRendition, PlannedVideo } from './ladder_plan.ts';
 
 export interface LadderJob {
@@ -54,12 +56,9 @@ export function fastStartInputArgs(sourceHasAudio: boolean): string[] {
   return ['-fpsprobesize', '0', '-analyzeduration', sourceHasAudio ? '10000000' : '1000000'];
 }
 
-/** Whether any rendition of the plan takes the source's audio. */
+/** Whether the plan takes the source's audio (its one shared audio rendition). */
 function usesAudio(renditions: readonly PlannedRendition[]): boolean {
-  return renditions.some((r) =>
-    r.kind === 'audio' || (r.kind === 'copy' && r.hasAudio) ||
-    (r.kind === 'video' && r.audioKbps !== null)
-  );
+  return renditions.some((r) => r.kind === 'audio');
 }
 
 /** Where ffmpeg writes rendition `renditionName`'s private playlist in run `runId`. */
@@ -162,8 +161,9 @@ function check(job: LadderJob, backend: VideoBackend): void {
 }
 
 /**
- * The filter graph: one decode, split once per rung (no split for a single rung), each
- * through fps and scale. setsar=1 because the even rounding of widths would otherwise leave
+ * The filter graph: one decode, split once per rung and once for the keyframe probe
+ * (keyframe_watch.ts: the publisher's keyframes, one info line each), each rung through fps
+ * and scale. setsar=1 because the even rounding of widths would otherwise leave
  * a sample aspect ratio like 640:641.
  *
  * Every rung gets the fps filter, also at the source's rate: ffmpeg 5.1 gives a video
@@ -174,12 +174,14 @@ function check(job: LadderJob, backend: VideoBackend): void {
  * never scaled.
  */
 function filterGraph(videos: PlannedVideo[], backend: VideoBackend): string {
-  const chains = videos.map((r, i) =>
-    `fps=${fpsValue(r.fps)},${backend.scaleFilter(r.width, r.height)},setsar=1[v${i}]`
-  );
-  if (videos.length === 1) return `[0:v:0]${chains[0]}`;
+  const chains = [
+    ...videos.map((r, i) =>
+      `fps=${fpsValue(r.fps)},${backend.scaleFilter(r.width, r.height)},setsar=1[v${i}]`
+    ),
+    KEYFRAME_PROBE_CHAIN,
+  ];
   return [
-    `[0:v:0]split=${videos.length}${videos.map((_, i) => `[s${i}]`).join('')}`,
+    `[0:v:0]split=${chains.length}${chains.map((_, i) => `[s${i}]`).join('')}`,
     ...chains.map((chain, i) => `[s${i}]${chain}`),
   ].join(';');
 }
@@ -217,16 +219,14 @@ export function buildLadderArgv(job: LadderJob, backend: VideoBackend): string[]
   for (const r of job.renditions) {
     switch (r.kind) {
       case 'copy':
-        // The publisher's own video (and audio) untouched: no CPU, full quality. Its
-        // segments can only cut where the publisher put keyframes.
-        argv.push('-map', '0:v:0');
-        if (r.hasAudio) argv.push('-map', '0:a:0');
-        argv.push('-c', 'copy');
+        // The publisher's own video untouched: no CPU, full quality. Its segments can only
+        // cut where the publisher put keyframes (the room's pipeline checks they fall on
+        // the segment boundaries, and has it re-encoded when they do not).
+        argv.push('-map', '0:v:0', '-c:v', 'copy');
         break;
       case 'video': {
         const segmentSeconds = job.segmentSeconds;
         argv.push('-map', `[v${videos.indexOf(r)}]`);
-        if (r.audioKbps !== null) argv.push('-map', '0:a:0');
         // Frames go out as the filters timed them. ffmpeg's default for HLS, constant-rate
         // sync, would fill the gap between the input's start (often audio: nginx sends it
         // before the first video keyframe) and the first picture with copies of that
@@ -236,10 +236,10 @@ export function buildLadderArgv(job: LadderJob, backend: VideoBackend): string[]
         argv.push(
           ...backend.videoEncoderArgs(r, 'v:0', gopFrames(r.fps, segmentSeconds), segmentSeconds),
         );
-        if (r.audioKbps !== null) argv.push(...audioArgs(r.audioKbps));
         break;
       }
       case 'audio':
+        // Encoded once for the whole ladder: every video rendition's variant plays it.
         argv.push('-map', '0:a:0', ...audioArgs(r.audioKbps));
         break;
     }

@@ -11,6 +11,7 @@ import {
   segmentFileName,
 } from './argv.ts';
 import { softwareBackend } from './backends/software.ts';
+import { KEYFRAME_PROBE_CHAIN } from './keyframe_watch.ts';
 import { planLadder } from './ladder_plan.ts';
 
 const ROOM_DIR = '/var/lib/roomcast/hls/main-hall';
@@ -114,49 +115,32 @@ test('the default ladder for a 1280x720@30 source with audio', () => {
     '-i',
     INPUT,
     '-filter_complex',
+    // No 720p rung for a 720p source: the source is that picture. The last branch is the
+    // keyframe probe.
     '[0:v:0]split=3[s0][s1][s2];' +
-    '[s0]fps=30,scale=1280:720,setsar=1[v0];' +
-    '[s1]fps=30,scale=854:480,setsar=1[v1];' +
-    '[s2]fps=30,scale=640:360,setsar=1[v2]',
-    // source: copy of video and audio
+    '[s0]fps=30,scale=854:480,setsar=1[v0];' +
+    '[s1]fps=30,scale=640:360,setsar=1[v1];' +
+    `[s2]${KEYFRAME_PROBE_CHAIN}`,
+    // source: the publisher's video, untouched
     '-map',
     '0:v:0',
-    '-map',
-    '0:a:0',
-    '-c',
+    '-c:v',
     'copy',
     ...hls('source'),
-    // 720p
+    // 480p, 360p: video only
     '-map',
     '[v0]',
-    '-map',
-    '0:a:0',
-    '-fps_mode:v:0',
-    'passthrough',
-    ...x264('high', 2800, 3080),
-    ...aac(128),
-    ...hls('720p'),
-    // 480p
-    '-map',
-    '[v1]',
-    '-map',
-    '0:a:0',
     '-fps_mode:v:0',
     'passthrough',
     ...x264('main', 1400, 1540),
-    ...aac(96),
     ...hls('480p'),
-    // 360p
     '-map',
-    '[v2]',
-    '-map',
-    '0:a:0',
+    '[v1]',
     '-fps_mode:v:0',
     'passthrough',
     ...x264('main', 800, 880),
-    ...aac(96),
     ...hls('360p'),
-    // audio only
+    // the audio, encoded once for every variant
     '-map',
     '0:a:0',
     ...aac(96),
@@ -182,22 +166,18 @@ test('a VP9 ladder at 29.97 fps: libvpx realtime options, NTSC fps as a fraction
     '-i',
     INPUT,
     '-filter_complex',
-    '[0:v:0]split=2[s0][s1];' +
+    '[0:v:0]split=3[s0][s1][s2];' +
     '[s0]fps=30000/1001,scale=1280:720,setsar=1[v0];' +
-    '[s1]fps=15,scale=640:360,setsar=1[v1]',
+    '[s1]fps=15,scale=640:360,setsar=1[v1];' +
+    `[s2]${KEYFRAME_PROBE_CHAIN}`,
     '-map',
     '[v0]',
-    '-map',
-    '0:a:0',
     '-fps_mode:v:0',
     'passthrough',
     ...x264('high', 2800, 3080),
-    ...aac(128),
     ...hls('720p'),
     '-map',
     '[v1]',
-    '-map',
-    '0:a:0',
     '-fps_mode:v:0',
     'passthrough',
     '-c:v:0',
@@ -224,14 +204,18 @@ test('a VP9 ladder at 29.97 fps: libvpx realtime options, NTSC fps as a fraction
     '0',
     '-force_key_frames:v:0',
     'expr:gte(t,n_forced*2)',
-    ...aac(64),
     ...hls('360p-vp9'),
+    // The shared audio at the higher of the two rates, under the name 'audio'.
+    '-map',
+    '0:a:0',
+    ...aac(128),
+    ...hls('audio'),
   ]);
 });
 
 test('a source without audio: no audio maps, a short probe window', () => {
   const argv = buildLadderArgv(
-    job(DEFAULT_LADDER.slice(0, 2), { width: 1280, height: 720, fps: 30, hasAudio: false }),
+    job(DEFAULT_LADDER.slice(0, 2), { width: 1920, height: 1080, fps: 30, hasAudio: false }),
     softwareBackend,
   );
   assert.deepEqual(argv, [
@@ -243,10 +227,10 @@ test('a source without audio: no audio maps, a short probe window', () => {
     '-i',
     INPUT,
     '-filter_complex',
-    '[0:v:0]fps=30,scale=1280:720,setsar=1[v0]',
+    `[0:v:0]split=2[s0][s1];[s0]fps=30,scale=1280:720,setsar=1[v0];[s1]${KEYFRAME_PROBE_CHAIN}`,
     '-map',
     '0:v:0',
-    '-c',
+    '-c:v',
     'copy',
     ...hls('source'),
     '-map',

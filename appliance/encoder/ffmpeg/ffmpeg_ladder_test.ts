@@ -13,7 +13,13 @@ import type { Rendition } from '../../../core/wire/contracts.ts';
 import { DEFAULT_LADDER } from '../../../core/wire/ladder.ts';
 import { buildLadderArgv, initSegmentName, privatePlaylistPath } from './argv.ts';
 import { softwareBackend } from './backends/software.ts';
-import { planLadder, type PlannedRendition, type SourceInfo } from './ladder_plan.ts';
+import { keyframeTimeOf } from './keyframe_watch.ts';
+import {
+  type PlannedRendition,
+  planLadder,
+  type PlanOptions,
+  type SourceInfo,
+} from './ladder_plan.ts';
 import { createProgressParser, type ProgressBlock } from './progress.ts';
 import { createStderrReader, type StderrMessage } from './stderr_messages.ts';
 
@@ -118,6 +124,8 @@ interface LadderRun {
   plan: PlannedRendition[];
   blocks: ProgressBlock[];
   messages: StderrMessage[];
+  /** The publisher's keyframes, as the keyframe probe printed them (seconds). */
+  keyframes: number[];
 }
 
 async function runLadder(
@@ -125,10 +133,11 @@ async function runLadder(
   ladder: readonly Rendition[],
   from = input,
   source: SourceInfo = SOURCE,
+  options: PlanOptions = {},
 ): Promise<LadderRun> {
   const roomDir = join(work, name);
   const runId = 'r000001';
-  const plan = planLadder(ladder, source);
+  const plan = planLadder(ladder, source, options);
   for (const r of plan) await mkdir(join(roomDir, r.name), { recursive: true });
   const argv = buildLadderArgv(
     { inputUrl: from, renditions: plan, segmentSeconds: SEGMENT_SECONDS, roomDir, runId },
@@ -137,11 +146,17 @@ async function runLadder(
   const blocks: ProgressBlock[] = [];
   const messages: StderrMessage[] = [];
   const progress = createProgressParser((block) => blocks.push(block));
-  const stderr = createStderrReader((message) => messages.push(message));
+  const keyframes: number[] = [];
+  const stderr = createStderrReader((message) => messages.push(message), {
+    onInfoLine: (line) => {
+      const time = keyframeTimeOf(line);
+      if (time !== null) keyframes.push(time);
+    },
+  });
   // cwd is the work dir: an init segment put "next to the process" would show up there.
   await run(FFMPEG, argv, (c) => progress.push(c), (c) => stderr.push(c));
   stderr.end();
-  return { roomDir, runId, plan, blocks, messages };
+  return { roomDir, runId, plan, blocks, messages, keyframes };
 }
 
 /** The rendition's segments in playlist order, after checking the files are all there. */
@@ -197,7 +212,10 @@ test(
   'the default ladder: files, codecs, sizes, aligned keyframes, bitrates',
   async (t) => {
     const ladder = await runLadder('default', DEFAULT_LADDER);
-    assert.deepEqual(ladder.plan.map((r) => r.name), ['source', '720p', '480p', '360p', 'audio']);
+    // A 720p source: the 720p rung would be the source re-encoded from itself; it is left out.
+    assert.deepEqual(ladder.plan.map((r) => r.name), ['source', '480p', '360p', 'audio']);
+    // The keyframe probe saw the publisher's keyframes, one per 2 s GOP.
+    assert.deepEqual(ladder.keyframes.map((t) => Math.round(t * 10) / 10), [0, 2, 4]);
 
     // ffmpeg's own reports went through the parsers: progress to its end, no error messages.
     const last = ladder.blocks.at(-1);
@@ -208,7 +226,6 @@ test(
 
     const expected: Record<string, { video?: [string, number, number]; kbps?: number }> = {
       source: { video: ['h264', 1280, 720] },
-      '720p': { video: ['h264', 1280, 720], kbps: 2800 },
       '480p': { video: ['h264', 854, 480], kbps: 1400 },
       '360p': { video: ['h264', 640, 360], kbps: 800 },
       audio: {},
@@ -229,9 +246,10 @@ test(
         want.video ? [want.video] : [],
         `${r.name} video`,
       );
+      // The audio is encoded once, in the audio rendition every variant shares.
       assert.deepEqual(
         audio.map((s) => [s.codec_name, s.sample_rate, s.channels]),
-        [['aac', '48000', 2]],
+        r.kind === 'audio' ? [['aac', '48000', 2]] : [],
         `${r.name} audio`,
       );
       if (want.video) {
@@ -246,8 +264,8 @@ test(
           );
         }
       }
-      if (r.kind !== 'copy') {
-        const target = r.kind === 'audio' ? r.audioKbps : r.kind === 'video' ? r.audioKbps! : 0;
+      if (r.kind === 'audio') {
+        const target = r.audioKbps;
         const list = await packets(file, 'a:0');
         const rate = kbps(list, (list.length * 1024) / 48_000);
         t.diagnostic(`${r.name}: audio ${rate.toFixed(0)} kb/s (target ${target})`);
@@ -263,13 +281,12 @@ test(
     // timestamps while the rungs sit on the encoder's 1/30 s grid: the same frames, less than
     // half a frame apart.
     t.diagnostic(`keyframes (s): ${JSON.stringify(keyframes)}`);
-    const rungs = ['720p', '480p', '360p'];
-    for (const name of rungs) assert.deepEqual(keyframes[name], keyframes['720p'], name);
-    assert.equal(keyframes['720p']!.length, 3, JSON.stringify(keyframes));
+    assert.deepEqual(keyframes['360p'], keyframes['480p'], '360p');
+    assert.equal(keyframes['480p']!.length, 3, JSON.stringify(keyframes));
     assert.equal(keyframes.source!.length, 3, JSON.stringify(keyframes));
     keyframes.source!.forEach((t, i) => {
-      const gap = Math.abs(t - keyframes['720p']![i]!);
-      assert.ok(gap < 0.5 / SOURCE.fps, `keyframe ${i}: copy ${t} vs rungs ${keyframes['720p']}`);
+      const gap = Math.abs(t - keyframes['480p']![i]!);
+      assert.ok(gap < 0.5 / SOURCE.fps, `keyframe ${i}: copy ${t} vs rungs ${keyframes['480p']}`);
     });
   },
 );
@@ -287,8 +304,9 @@ test('a VP9 rung comes out as VP9 in fMP4', async () => {
   assert.match(format.format_name, /mp4/);
   assert.deepEqual(streams.map((s) => [s.codec_name, s.width ?? null, s.height ?? null]), [
     ['vp9', 640, 360],
-    ['aac', null, null],
   ]);
+  // Its audio is the shared rendition, named 'audio' as the ladder has none of its own.
+  assert.deepEqual(ladder.plan.map((r) => r.name), ['360p-vp9', 'audio']);
   const keys = (await packets(file, 'v:0')).filter((p) => p.flags.startsWith('K'));
   assert.equal(keys.length, 3, 'a keyframe every 2 s');
 });
@@ -328,4 +346,33 @@ test('picture starting after the audio (as nginx sends it): rungs keep the copy 
   rung.forEach((t, i) => {
     assert.ok(Math.abs(t - copy[i]!) < 0.05, `keyframe ${i}: ${JSON.stringify(keyframes)}`);
   });
+});
+
+test("a publisher's 8.3 s GOP: the probe sees it, and a re-encoded source lines up with the rungs", async () => {
+  // OBS with the keyframe interval left at x264's default: 250 frames, 8.3 s at 30 fps.
+  const longGop = join(work, 'long-gop.flv');
+  await run(FFMPEG, [
+    ...['-hide_banner', '-loglevel', 'error'],
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-f', 'lavfi', '-i', 'sine'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '250', '-pix_fmt', 'yuv420p'],
+    ...['-c:a', 'aac', '-ac', '2', '-t', '9', '-f', 'flv', longGop],
+  ]);
+  const ladder = await runLadder('long-gop', DEFAULT_LADDER, longGop, SOURCE, {
+    reencodeSource: true,
+  });
+  assert.equal(ladder.keyframes.length, 2, JSON.stringify(ladder.keyframes));
+  const interval = ladder.keyframes[1]! - ladder.keyframes[0]!;
+  assert.ok(Math.abs(interval - 250 / 30) < 0.05, `keyframes ${ladder.keyframes}`);
+  const source = ladder.plan.find((r) => r.name === 'source');
+  assert.equal(source?.kind === 'video' && source.replacesCopy, true, JSON.stringify(source));
+  const keyframes: Record<string, number[]> = {};
+  for (const name of ['source', '480p', '360p']) {
+    const file = await joined(ladder, name, await checkFiles(ladder, name));
+    const list = await packets(file, 'v:0');
+    keyframes[name] = list.filter((p) => p.flags.startsWith('K')).map((p) => +p.pts_time);
+  }
+  // 0, 2, 4, 6, 8 s in every rendition, the source too: one keyframe per 2 s segment.
+  assert.equal(keyframes.source!.length, 5, JSON.stringify(keyframes));
+  assert.deepEqual(keyframes['480p'], keyframes.source, JSON.stringify(keyframes));
+  assert.deepEqual(keyframes['360p'], keyframes.source, JSON.stringify(keyframes));
 });

@@ -5,10 +5,11 @@ import { DEFAULT_LADDER } from '../../../core/wire/ladder.ts';
 import { even, planLadder } from './ladder_plan.ts';
 
 const HD = { width: 1280, height: 720, fps: 30, hasAudio: true };
+const FULL_HD = { width: 1920, height: 1080, fps: 30, hasAudio: true };
 
-test('the default ladder on a 720p30 source: every rung, even widths, ladder order', () => {
-  assert.deepEqual(planLadder(DEFAULT_LADDER, HD), [
-    { kind: 'copy', name: 'source', width: 1280, height: 720, fps: 30, hasAudio: true },
+test('the default ladder on a 1080p30 source: every rung video only, one shared audio, ladder order', () => {
+  assert.deepEqual(planLadder(DEFAULT_LADDER, FULL_HD), [
+    { kind: 'copy', name: 'source', width: 1920, height: 1080, fps: 30 },
     {
       kind: 'video',
       name: '720p',
@@ -17,7 +18,6 @@ test('the default ladder on a 720p30 source: every rung, even widths, ladder ord
       height: 720,
       fps: 30,
       videoKbps: 2800,
-      audioKbps: 128,
     },
     {
       kind: 'video',
@@ -27,7 +27,6 @@ test('the default ladder on a 720p30 source: every rung, even widths, ladder ord
       height: 480,
       fps: 30,
       videoKbps: 1400,
-      audioKbps: 96,
     },
     {
       kind: 'video',
@@ -37,17 +36,62 @@ test('the default ladder on a 720p30 source: every rung, even widths, ladder ord
       height: 360,
       fps: 30,
       videoKbps: 800,
-      audioKbps: 96,
     },
-    { kind: 'audio', name: 'audio', audioKbps: 96 },
+    // Encoded once at the highest rate any rendition asks (720p's 128), listed as audio only.
+    { kind: 'audio', name: 'audio', audioKbps: 128, listed: true },
   ]);
 });
 
-test('rungs above the source height are dropped, equal ones kept', () => {
-  const plan = planLadder(DEFAULT_LADDER, { width: 854, height: 480, fps: 25, hasAudio: true });
+test('with a source rendition, rungs as tall as the source or taller are dropped', () => {
+  const plan = planLadder(DEFAULT_LADDER, HD);
   assert.deepEqual(plan.map((r) => r.name), ['source', '480p', '360p', 'audio']);
-  const rung = plan.find((r) => r.name === '360p');
+  // 720p's 128 kbit/s left with the 720p rung.
+  const audio = plan.at(-1);
+  assert.equal(audio?.kind === 'audio' && audio.audioKbps, 96);
+  const small = planLadder(DEFAULT_LADDER, { width: 854, height: 480, fps: 25, hasAudio: true });
+  assert.deepEqual(small.map((r) => r.name), ['source', '360p', 'audio']);
+  const rung = small.find((r) => r.name === '360p');
   assert.equal(rung?.kind === 'video' && `${rung.width}x${rung.height}@${rung.fps}`, '640x360@25');
+});
+
+test('without a source rendition, a rung of the source height is kept: it is the full picture', () => {
+  const ladder = DEFAULT_LADDER.filter((r) => r.codec !== 'copy');
+  assert.deepEqual(planLadder(ladder, HD).map((r) => r.name), ['720p', '480p', '360p', 'audio']);
+});
+
+test('keyframes off the segment grid: the source is re-encoded at its own size', () => {
+  const plan = planLadder(DEFAULT_LADDER, FULL_HD, { reencodeSource: true });
+  assert.deepEqual(plan[0], {
+    kind: 'video',
+    name: 'source',
+    codec: 'h264',
+    width: 1920,
+    height: 1080,
+    fps: 30,
+    videoKbps: 6200, // 0.1 bit per pixel and frame, to 100 kbit/s
+    replacesCopy: true,
+  });
+  assert.deepEqual(plan.map((r) => r.name), ['source', '720p', '480p', '360p', 'audio']);
+});
+
+test('a ladder without an audio rendition still gets one shared audio, unlisted, under a free name', () => {
+  const ladder: Rendition[] = [
+    { name: 'source', codec: 'copy' },
+    { name: 'audio', codec: 'h264', height: 360, videoKbps: 800, audioKbps: 64 },
+  ];
+  assert.deepEqual(planLadder(ladder, HD).at(-1), {
+    kind: 'audio',
+    name: 'audio-shared',
+    audioKbps: 64,
+    listed: false,
+  });
+  // A copy alone names no audio rate.
+  assert.deepEqual(planLadder([{ name: 'source', codec: 'copy' }], HD).at(-1), {
+    kind: 'audio',
+    name: 'audio',
+    audioKbps: 128,
+    listed: false,
+  });
 });
 
 test('fps is the rung’s own, never above the source’s', () => {
@@ -57,15 +101,16 @@ test('fps is the rung’s own, never above the source’s', () => {
     { name: 'same', codec: 'vp9', height: 360, videoKbps: 600, audioKbps: 96 },
   ];
   const fps = (source: number) =>
-    planLadder(ladder, { ...HD, fps: source }).map((r) => r.kind === 'video' ? r.fps : null);
+    planLadder(ladder, { ...HD, fps: source }).flatMap((r) => r.kind === 'video' ? [r.fps] : []);
   assert.deepEqual(fps(50), [50, 30, 50]);
   assert.deepEqual(fps(24), [24, 24, 24]);
   assert.deepEqual(fps(29.97), [29.97, 29.97, 29.97]);
 });
 
 test('widths keep the source aspect ratio: 4:3, portrait, odd results rounded to even', () => {
+  const withoutCopy = DEFAULT_LADDER.filter((r) => r.codec !== 'copy');
   const at = (width: number, height: number) =>
-    planLadder(DEFAULT_LADDER, { width, height, fps: 30, hasAudio: true })
+    planLadder(withoutCopy, { width, height, fps: 30, hasAudio: true })
       .filter((r) => r.kind === 'video')
       .map((r) => r.kind === 'video' && `${r.width}x${r.height}`);
   assert.deepEqual(at(960, 720), ['960x720', '640x480', '480x360']);
@@ -76,13 +121,9 @@ test('widths keep the source aspect ratio: 4:3, portrait, odd results rounded to
   assert.equal(even(0.4), 2);
 });
 
-test('a source without audio: no audio rendition, rungs and copy without audio', () => {
-  const plan = planLadder(DEFAULT_LADDER, { ...HD, hasAudio: false });
+test('a source without audio: no audio rendition at all', () => {
+  const plan = planLadder(DEFAULT_LADDER, { ...FULL_HD, hasAudio: false });
   assert.deepEqual(plan.map((r) => r.name), ['source', '720p', '480p', '360p']);
-  for (const r of plan) {
-    if (r.kind === 'video') assert.equal(r.audioKbps, null);
-    if (r.kind === 'copy') assert.equal(r.hasAudio, false);
-  }
 });
 
 test('a source smaller than every rung keeps only the copy when the ladder has one', () => {
@@ -98,7 +139,8 @@ test('without a copy, the lowest rung is kept at the source height, bitrate scal
     { name: '480p', codec: 'h264', height: 480, videoKbps: 1400, audioKbps: 96 },
   ];
   assert.deepEqual(planLadder(ladder, { width: 320, height: 241, fps: 15, hasAudio: true }), [
-    { kind: 'audio', name: 'audio', audioKbps: 64 },
+    // The highest rate asked of the renditions kept: its own 64 and the 360p rung's 96.
+    { kind: 'audio', name: 'audio', audioKbps: 96, listed: true },
     {
       kind: 'video',
       name: '360p',
@@ -107,7 +149,6 @@ test('without a copy, the lowest rung is kept at the source height, bitrate scal
       height: 240, // floored to even: never above the source
       fps: 15,
       videoKbps: 356, // 800 * (240/360)^2
-      audioKbps: 96,
     },
   ]);
 });
@@ -128,6 +169,6 @@ test('refuses a bad source, repeated names, and a plan with nothing left', () =>
 
 test('an audio-only ladder stays audio only', () => {
   assert.deepEqual(planLadder([{ name: 'radio', codec: 'audio', audioKbps: 64 }], HD), [
-    { kind: 'audio', name: 'radio', audioKbps: 64 },
+    { kind: 'audio', name: 'radio', audioKbps: 64, listed: true },
   ]);
 });

@@ -56,6 +56,50 @@ audio/index.m3u8
     );
   });
 
+  it('one shared audio group: EXT-X-MEDIA, AUDIO= on each video variant, its codec in CODECS', () => {
+    const audio = { uri: 'audio/index.m3u8', codecs: ['mp4a.40.2'], channels: 2 };
+    const text = renderMasterPlaylist([
+      {
+        name: 'source',
+        uri: 'source/index.m3u8',
+        bandwidth: 2_600_000,
+        width: 1280,
+        height: 720,
+        frameRate: 30,
+        codecs: ['avc1.64001f'],
+        withAudioGroup: true,
+      },
+      {
+        name: '360p',
+        uri: '360p/index.m3u8',
+        bandwidth: 980_000,
+        width: 640,
+        height: 360,
+        frameRate: 30,
+        codecs: ['avc1.4d401e'],
+        withAudioGroup: true,
+      },
+      { name: 'audio', uri: 'audio/index.m3u8', bandwidth: 100_000, codecs: ['mp4a.40.2'] },
+    ], audio);
+    assert.equal(
+      text,
+      `#EXTM3U
+#EXT-X-VERSION:7
+#EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"
+#EXT-X-STREAM-INF:BANDWIDTH=2600000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,FRAME-RATE=30.000,AUDIO="audio"
+source/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=980000,CODECS="avc1.4d401e,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000,AUDIO="audio"
+360p/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=100000,CODECS="mp4a.40.2"
+audio/index.m3u8
+`,
+    );
+    const video = { name: 'v', uri: 'v/index.m3u8', bandwidth: 1, codecs: [], withAudioGroup: true };
+    assert.throws(() => renderMasterPlaylist([video]), /audio group the playlist does not have/);
+    assert.throws(() => renderMasterPlaylist([video], { ...audio, uri: 'a b' }), /bad uri/);
+  });
+
   it('keeps the given order (the first variant is where Apple players start)', () => {
     const text = renderMasterPlaylist([
       { name: 'low', uri: 'low/index.m3u8', bandwidth: 500_000, codecs: ['avc1.42c01e'] },

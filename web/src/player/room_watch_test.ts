@@ -16,6 +16,7 @@ const room = (state: RoomDetail['state']): RoomDetail => ({
   chatUrl: '',
   thumbnailUrl: null,
   renditions: [],
+  ingestAdvice: null,
 });
 
 test('polls at once and every 5 s; pollNow does not wait for the next turn', async (t) => {

@@ -38,6 +38,13 @@ export function WatchPage({ roomId, latency }: WatchPageProps) {
               </span>
             </p>
           )}
+          {room?.state === 'live' && room.ingestAdvice && (
+            // The streamer checks their room here after going live; the big platforms
+            // name the setting to change in the same words.
+            <p class='stream-advice' role='status'>
+              For the streamer: {room.ingestAdvice}
+            </p>
+          )}
         </div>
         <div class='watch-player'>
           <Player playback={playback} snapshot={snapshot} />

@@ -1,0 +1,133 @@
+// Whether the publisher's keyframes fall where the ladder cuts its segments. The transcoded
+// rungs get a keyframe forced every `segmentSeconds` from their first frame; the passthrough
+// (`copy`) rung can only cut where the publisher put a keyframe. When the publisher's
+// keyframes miss those points (OBS left at x264's default of 250 frames: one every 8.3 s at
+// 30 fps), the passthrough's segments come out 8.3 s long, the renditions no longer switch
+// cleanly, and the master playlist waits for the passthrough's first segment. The room's
+// pipeline then re-encodes the source rung and tells the streamer what to set.
+//
+// The keyframes are seen inside the ladder's own ffmpeg, at no cost of its own: one more
+// branch of the decoded picture keeps only keyframes (`select=key`) and prints each with
+// `showinfo` (one line per keyframe, at info level) into a `nullsink`.
+
+/** The filter chain (filter_complex syntax) for a branch of the decoded video. */
+export const KEYFRAME_PROBE_CHAIN = 'select=key,showinfo,nullsink';
+
+/** `[Parsed_showinfo_3 @ 0x…] [info] n:   1 pts:   8356 pts_time:8.356 …` → 8.356. */
+const SHOWINFO_FRAME = /\[Parsed_showinfo_\d+ @ [^\]]*\](?: \[info\])? n:\s*\d+\s+pts:\s*-?\d+\s+pts_time:(-?[0-9.]+)/;
+
+/** The keyframe time (seconds of stream time) of a showinfo frame line, or null. */
+export function keyframeTimeOf(line: string): number | null {
+  const match = SHOWINFO_FRAME.exec(line);
+  if (!match) return null;
+  const seconds = Number(match[1]);
+  return Number.isFinite(seconds) ? seconds : null;
+}
+
+export type KeyframeVerdict = 'unknown' | 'aligned' | 'misaligned';
+
+export interface KeyframeReport {
+  verdict: KeyframeVerdict;
+  /**
+   * The publisher's keyframe interval in seconds (the longest seen between two keyframes),
+   * or, before a second keyframe came, at least how long it is; null before anything.
+   */
+  intervalSeconds: number | null;
+  /** True while intervalSeconds is only a lower bound (no second keyframe seen yet). */
+  atLeast: boolean;
+}
+
+export interface KeyframeWatch {
+  /** A keyframe at `seconds` of stream time, seen at wall time `nowMs`. */
+  keyframe(seconds: number, nowMs: number): void;
+  /** The verdict as of wall time `nowMs` (stream time is taken to run with the wall clock). */
+  report(nowMs: number): KeyframeReport;
+}
+
+/**
+ * How many grid points must have found their keyframe before the publisher counts as
+ * aligned: two, so a GOP of twice the segment is caught at its first miss, not trusted.
+ */
+const ALIGNED_AFTER_POINTS = 2;
+
+/**
+ * Watches keyframes against the grid `first + k * segmentSeconds` (k = 1, 2, …), as the
+ * transcoded rungs cut. A grid point is met by a keyframe within `toleranceSeconds` of it
+ * (keyframes in between are harmless: the segmenter cuts at the first keyframe at or after
+ * its target). Missed: a keyframe came later than the point, or stream time went past the
+ * point by `graceSeconds` with none (the live stream runs at wall-clock speed, so a wait of
+ * one segment and a little says a long GOP without waiting for all of it).
+ */
+export function createKeyframeWatch(options: {
+  segmentSeconds: number;
+  toleranceSeconds: number;
+  graceSeconds?: number;
+}): KeyframeWatch {
+  const { segmentSeconds, toleranceSeconds } = options;
+  const grace = options.graceSeconds ?? 0.5;
+  let first: number | null = null;
+  let last: { seconds: number; atMs: number } | null = null;
+  let longest: number | null = null;
+  let nextPoint = 1;
+  let met = 0;
+  let missed = false;
+
+  /**
+   * Checks the next grid point against stream time `streamNow`, with `keyframeAt` the
+   * keyframe that just came (null: only time went on). A keyframe meets at most one point.
+   */
+  const check = (streamNow: number, keyframeAt: number | null) => {
+    if (missed || first === null) return;
+    const point = first + nextPoint * segmentSeconds;
+    if (keyframeAt !== null && Math.abs(keyframeAt - point) <= toleranceSeconds) {
+      met++;
+      nextPoint++;
+    } else if (streamNow > point + toleranceSeconds + (keyframeAt === null ? grace : 0)) {
+      missed = true;
+    }
+  };
+
+  return {
+    keyframe(seconds, nowMs) {
+      if (!Number.isFinite(seconds)) return;
+      if (first === null) {
+        first = seconds;
+        last = { seconds, atMs: nowMs };
+        return;
+      }
+      if (seconds <= last!.seconds) return; // a repeat, or time running backwards: ignore
+      longest = Math.max(longest ?? 0, seconds - last!.seconds);
+      check(seconds, seconds);
+      last = { seconds, atMs: nowMs };
+    },
+    report(nowMs) {
+      if (first === null || last === null) {
+        return { verdict: 'unknown', intervalSeconds: null, atLeast: false };
+      }
+      const waited = last.seconds + Math.max(0, nowMs - last.atMs) / 1000;
+      check(waited, null);
+      const sinceLast = waited - last.seconds;
+      // The interval so far: the longest seen, or the wait for the next when that is longer.
+      const waiting = longest === null || sinceLast > longest + toleranceSeconds;
+      const intervalSeconds = waiting ? sinceLast : longest!;
+      const verdict: KeyframeVerdict = missed
+        ? 'misaligned'
+        : met >= ALIGNED_AFTER_POINTS
+        ? 'aligned'
+        : 'unknown';
+      return { verdict, intervalSeconds, atLeast: waiting };
+    },
+  };
+}
+
+/** "keyframe interval 8.3 s, set 2 s": what the streamer is told, as the big platforms do. */
+export function keyframeAdvice(report: KeyframeReport, segmentSeconds: number): string | null {
+  if (report.verdict !== 'misaligned' || report.intervalSeconds === null) return null;
+  const interval = report.intervalSeconds.toFixed(1);
+  const target = Number.isInteger(segmentSeconds)
+    ? String(segmentSeconds)
+    : segmentSeconds.toFixed(1);
+  return report.atLeast
+    ? `keyframe interval over ${interval} s, set ${target} s`
+    : `keyframe interval ${interval} s, set ${target} s`;
+}

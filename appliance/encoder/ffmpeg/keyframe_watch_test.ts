@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createKeyframeWatch, keyframeAdvice, keyframeTimeOf } from './keyframe_watch.ts';
+
+const S = 2;
+const TOLERANCE = 0.5 / 30 + 0.002;
+
+/** Feeds keyframes at stream times `times` as a live stream would (wall = stream time). */
+function watchOf(times: number[], startMs = 1_000_000) {
+  const watch = createKeyframeWatch({ segmentSeconds: S, toleranceSeconds: TOLERANCE });
+  const first = times[0] ?? 0;
+  for (const t of times) watch.keyframe(t, startMs + (t - first) * 1000);
+  return { watch, at: (t: number) => startMs + (t - first) * 1000 };
+}
+
+test('reads the time of a showinfo frame line, with or without the level tag', () => {
+  assert.equal(
+    keyframeTimeOf(
+      '[Parsed_showinfo_3 @ 0x559215b30cc0] [info] n:   1 pts:   8356 pts_time:8.356   pos:  2112871 fmt:yuv420p iskey:1 type:I',
+    ),
+    8.356,
+  );
+  assert.equal(keyframeTimeOf('[Parsed_showinfo_12 @ 0x1] n:   0 pts:     23 pts_time:0.023'), 0.023);
+  // showinfo's other lines, and other filters' lines, are not keyframes.
+  assert.equal(keyframeTimeOf('[Parsed_showinfo_3 @ 0x5] [info] config in time_base: 1/1000'), null);
+  assert.equal(keyframeTimeOf('[Parsed_showinfo_3 @ 0x5] [info] color_range:unknown'), null);
+  assert.equal(keyframeTimeOf('[hls @ 0x5] [info] Opening x.m4s for writing'), null);
+});
+
+test('a 2 s GOP on 2 s segments is aligned, once two grid points have their keyframe', () => {
+  const early = watchOf([0.023, 2.023]);
+  assert.equal(early.watch.report(early.at(2.5)).verdict, 'unknown');
+  const { watch, at } = watchOf([0.023, 2.023, 4.023]);
+  const report = watch.report(at(4.5));
+  assert.equal(report.verdict, 'aligned');
+  assert.equal(report.intervalSeconds, 2);
+  assert.equal(keyframeAdvice(report, S), null);
+});
+
+test('a 1 s GOP is aligned too: the extra keyframes between the points do no harm', () => {
+  const { watch, at } = watchOf([0, 1, 2, 3, 4, 5]);
+  assert.equal(watch.report(at(5.2)).verdict, 'aligned');
+});
+
+test("x264's default 250 frames at 30 fps: misaligned a moment after the first segment", () => {
+  const { watch, at } = watchOf([0.023]);
+  assert.equal(watch.report(at(2.3)).verdict, 'unknown'); // within the grace
+  const report = watch.report(at(2.6));
+  assert.equal(report.verdict, 'misaligned');
+  assert.equal(report.atLeast, true);
+  assert.equal(keyframeAdvice(report, S), 'keyframe interval over 2.6 s, set 2 s');
+  // The second keyframe tells the real interval.
+  watch.keyframe(8.356, at(8.356));
+  const later = watch.report(at(8.4));
+  assert.equal(later.verdict, 'misaligned');
+  assert.equal(later.atLeast, false);
+  assert.equal(keyframeAdvice(later, S), 'keyframe interval 8.3 s, set 2 s');
+});
+
+test('keyframes every 2.4 s (a 60-frame GOP at 25 fps) miss the 2 s grid', () => {
+  const { watch, at } = watchOf([0, 2.4]);
+  const report = watch.report(at(2.4));
+  assert.equal(report.verdict, 'misaligned');
+  assert.equal(keyframeAdvice(report, S), 'keyframe interval 2.4 s, set 2 s');
+});
+
+test('a GOP of twice the segment is caught at its first missed point', () => {
+  const { watch, at } = watchOf([0, 4]);
+  assert.equal(watch.report(at(4)).verdict, 'misaligned');
+});
+
+test('repeated or backward times are ignored; nothing seen is unknown', () => {
+  const empty = createKeyframeWatch({ segmentSeconds: S, toleranceSeconds: TOLERANCE });
+  assert.deepEqual(empty.report(0), { verdict: 'unknown', intervalSeconds: null, atLeast: false });
+  const { watch, at } = watchOf([0, 2, 2, 1, 4]);
+  assert.equal(watch.report(at(4.1)).verdict, 'aligned');
+});
