@@ -212,7 +212,10 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       return init ? codecsFromInitSegment(new Uint8Array(init)) : [];
     };
     const bandwidthOf = (rendition: PlannedRendition) =>
-      Math.max(nominalBitsPerSecond(rendition), playlists.get(rendition.name)?.peakBitsPerSecond() ?? 0);
+      Math.max(
+        nominalBitsPerSecond(rendition),
+        playlists.get(rendition.name)?.peakBitsPerSecond() ?? 0,
+      );
     const audioRendition = current.plan.find((r) => r.kind === 'audio');
     const audio: MasterAudio | undefined = audioRendition && {
       uri: `${audioRendition.name}/index.m3u8`,

@@ -15,8 +15,8 @@ import { buildLadderArgv, initSegmentName, privatePlaylistPath } from './argv.ts
 import { softwareBackend } from './backends/software.ts';
 import { keyframeTimeOf } from './keyframe_watch.ts';
 import {
-  type PlannedRendition,
   planLadder,
+  type PlannedRendition,
   type PlanOptions,
   type SourceInfo,
 } from './ladder_plan.ts';

@@ -14,7 +14,8 @@
 export const KEYFRAME_PROBE_CHAIN = 'select=key,showinfo,nullsink';
 
 /** `[Parsed_showinfo_3 @ 0x…] [info] n:   1 pts:   8356 pts_time:8.356 …` → 8.356. */
-const SHOWINFO_FRAME = /\[Parsed_showinfo_\d+ @ [^\]]*\](?: \[info\])? n:\s*\d+\s+pts:\s*-?\d+\s+pts_time:(-?[0-9.]+)/;
+const SHOWINFO_FRAME =
+  /\[Parsed_showinfo_\d+ @ [^\]]*\](?: \[info\])? n:\s*\d+\s+pts:\s*-?\d+\s+pts_time:(-?[0-9.]+)/;
 
 /** The keyframe time (seconds of stream time) of a showinfo frame line, or null. */
 export function keyframeTimeOf(line: string): number | null {

@@ -20,9 +20,15 @@ test('reads the time of a showinfo frame line, with or without the level tag', (
     ),
     8.356,
   );
-  assert.equal(keyframeTimeOf('[Parsed_showinfo_12 @ 0x1] n:   0 pts:     23 pts_time:0.023'), 0.023);
+  assert.equal(
+    keyframeTimeOf('[Parsed_showinfo_12 @ 0x1] n:   0 pts:     23 pts_time:0.023'),
+    0.023,
+  );
   // showinfo's other lines, and other filters' lines, are not keyframes.
-  assert.equal(keyframeTimeOf('[Parsed_showinfo_3 @ 0x5] [info] config in time_base: 1/1000'), null);
+  assert.equal(
+    keyframeTimeOf('[Parsed_showinfo_3 @ 0x5] [info] config in time_base: 1/1000'),
+    null,
+  );
   assert.equal(keyframeTimeOf('[Parsed_showinfo_3 @ 0x5] [info] color_range:unknown'), null);
   assert.equal(keyframeTimeOf('[hls @ 0x5] [info] Opening x.m4s for writing'), null);
 });

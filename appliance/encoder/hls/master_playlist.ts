@@ -44,7 +44,9 @@ export function renderMasterPlaylist(variants: MasterVariant[], audio?: MasterAu
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
   if (audio) {
     if (!SAFE_URI.test(audio.uri)) {
-      throw new Error(`master playlist: the audio group has a bad uri ${JSON.stringify(audio.uri)}`);
+      throw new Error(
+        `master playlist: the audio group has a bad uri ${JSON.stringify(audio.uri)}`,
+      );
     }
     if (!audio.codecs.every((codec) => SAFE_CODEC.test(codec))) {
       throw new Error('master playlist: the audio group has a bad codec');

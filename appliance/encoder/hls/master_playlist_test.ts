@@ -95,7 +95,13 @@ source/index.m3u8
 audio/index.m3u8
 `,
     );
-    const video = { name: 'v', uri: 'v/index.m3u8', bandwidth: 1, codecs: [], withAudioGroup: true };
+    const video = {
+      name: 'v',
+      uri: 'v/index.m3u8',
+      bandwidth: 1,
+      codecs: [],
+      withAudioGroup: true,
+    };
     assert.throws(() => renderMasterPlaylist([video]), /audio group the playlist does not have/);
     assert.throws(() => renderMasterPlaylist([video], { ...audio, uri: 'a b' }), /bad uri/);
   });
