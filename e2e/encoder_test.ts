@@ -35,8 +35,12 @@ const keys: string[] = [];
 const waitFor: Stack['waitFor'] = (what, probe, timeoutMs) => stack.waitFor(what, probe, timeoutMs);
 const apiJson: Stack['apiJson'] = (method, path, body) => stack.apiJson(method, path, body);
 
-/** A venue encoder stand-in: 720p30 test pattern and tone, paced to real time. */
-function startPublisher(key: string): RunningProcess {
+/**
+ * A venue encoder stand-in: 720p30 test pattern and tone, paced to real time, a keyframe
+ * every `gopFrames` frames (60: 2 s, as the ingest guidance asks; 250: x264's default, what
+ * OBS sends when its keyframe interval is left at 0).
+ */
+function startPublisher(key: string, gopFrames = 60): RunningProcess {
   const publisher = startProcess('ffmpeg', [
     '-hide_banner',
     '-loglevel',
@@ -57,7 +61,7 @@ function startPublisher(key: string): RunningProcess {
     '-tune',
     'zerolatency',
     '-g',
-    '60',
+    String(gopFrames),
     '-pix_fmt',
     'yuv420p',
     '-b:v',
@@ -171,13 +175,15 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
   const { tokenQuery } = await waitFor('a playback grant', () => grant());
   const variants = await waitFor('a master playlist', async () => {
     const found = parseMaster(await fetchText(`${ROOM}/master.m3u8`, tokenQuery));
-    return found.length === 5 ? found : null;
+    return found.length === 4 ? found : null;
   });
   const byName = Object.fromEntries(variants.map((v) => [v.uri.split('/')[0]!, v]));
-  assert.deepEqual(Object.keys(byName).sort(), ['360p', '480p', '720p', 'audio', 'source']);
+  // No 720p rung: for a 720p source it would be the source re-encoded from itself.
+  assert.deepEqual(Object.keys(byName).sort(), ['360p', '480p', 'audio', 'source']);
+  const master = await fetchText(`${ROOM}/master.m3u8`, tokenQuery);
+  assert.match(master, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",.*URI="audio\/index\.m3u8/);
   const expected: Record<string, string | undefined> = {
     source: '1280x720',
-    '720p': '1280x720',
     '480p': '854x480',
     '360p': '640x360',
     audio: undefined,
@@ -192,6 +198,7 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
     } else {
       assert.match(attributes.CODECS!, /^avc1\.[0-9a-f]{6},mp4a\.40\.2$/, `${name} CODECS`);
       assert.equal(Number(attributes['FRAME-RATE']), 30, `${name} FRAME-RATE`);
+      assert.equal(attributes.AUDIO, 'audio', `${name} plays the shared audio`);
     }
   }
 
@@ -229,7 +236,8 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
     const probe = JSON.parse(stdout);
     const video = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
     const audio = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'audio');
-    assert.equal(audio?.codec_name, 'aac', `${name} audio codec`);
+    // The audio is encoded once: only the audio rendition carries it.
+    assert.equal(audio?.codec_name, name === 'audio' ? 'aac' : undefined, `${name} audio codec`);
     const segmentBytes = bytes.slice(1).reduce((sum, b) => sum + b.length, 0);
     const kbps = segmentBytes * 8 / Number(probe.format.duration) / 1000;
     if (name === 'audio') {
@@ -239,7 +247,7 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
     }
     assert.equal(video?.codec_name, 'h264', `${name} video codec`);
     assert.equal(`${video.width}x${video.height}`, expected[name]);
-    const target = { source: 2500, '720p': 2800, '480p': 1400, '360p': 800 }[name]!;
+    const target = { source: 2500, '480p': 1400, '360p': 800 }[name]!;
     assert.ok(
       kbps > target * 0.25 && kbps < target * 1.5,
       `${name} bitrate ${kbps.toFixed(0)} kbit/s for a ${target} kbit/s target`,
@@ -278,16 +286,25 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
     );
   }
   assert.doesNotMatch(stack.encoder.output(), /capture clock/);
+  // A 2 s GOP on 2 s segments: the encoder measured it, passes the source through and has
+  // nothing to tell the streamer.
+  const ingest = await waitFor('the ingest report', async () => {
+    const report = await apiJson('GET', `/rooms/${ROOM}/ingest`);
+    return report.keyframeIntervalSeconds ? report : null;
+  });
+  assert.equal(ingest.live, true);
+  assert.ok(Math.abs(ingest.keyframeIntervalSeconds - 2) < 0.1, JSON.stringify(ingest));
+  assert.equal(ingest.advice, null);
+  assert.equal(ingest.sourceReencoded, false);
+  assert.equal((await apiJson('GET', `/public/rooms/${ROOM}`)).ingestAdvice, null);
   // The transcoded rungs share one clock and one GOP: their keyframe times are identical.
-  const reference = keyframes['720p']!;
-  assert.ok(reference.split(' ').length >= 3, `keyframes of 720p: ${reference}`);
-  for (const name of ['480p', '360p']) {
-    assert.equal(keyframes[name], reference, `keyframe times of ${name} equal 720p's`);
-  }
+  const reference = keyframes['480p']!;
+  assert.ok(reference.split(' ').length >= 3, `keyframes of 480p: ${reference}`);
+  assert.equal(keyframes['360p'], reference, "keyframe times of 360p equal 480p's");
   // Every rendition, the passthrough too, has its keyframes on the same pictures and the
   // same number of pictures in the same segments: a player can switch at any boundary.
-  for (const name of ['source', '480p', '360p']) {
-    assert.equal(keyframeFrames[name], keyframeFrames['720p'], `keyframe positions of ${name}`);
+  for (const name of ['source', '360p']) {
+    assert.equal(keyframeFrames[name], keyframeFrames['480p'], `keyframe positions of ${name}`);
   }
   // The passthrough keeps the publisher's millisecond FLV timestamps, and its start is
   // set by where the first audio and video packets fall when ffmpeg joins the live
@@ -299,7 +316,7 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
   source.forEach((time, i) =>
     assert.ok(
       Math.abs(time - encoded[i]!) < 2 * frame,
-      `source keyframe ${time} is within two frames of 720p's ${encoded[i]}`,
+      `source keyframe ${time} is within two frames of 480p's ${encoded[i]}`,
     )
   );
 });
@@ -307,7 +324,7 @@ test('a 720p30 publish comes out as the whole ladder: codecs, sizes, bitrates, a
 test("GStreamer's rtmp2sink publishes too, and a room's own ladder brings a VP9 rendition", async () => {
   const ladder = [
     { name: 'source', codec: 'copy' },
-    { name: 'vp9-360p', codec: 'vp9', height: 360, videoKbps: 600, audioKbps: 96 },
+    { name: 'vp9-240p', codec: 'vp9', height: 240, videoKbps: 400, audioKbps: 96 },
     { name: 'audio', codec: 'audio', audioKbps: 64 },
   ];
   const room = await apiJson('POST', '/rooms', { id: 'gst', title: 'GStreamer room', ladder });
@@ -361,13 +378,13 @@ test("GStreamer's rtmp2sink publishes too, and a room's own ladder brings a VP9 
       const found = parseMaster(await response.text());
       return found.length === 3 ? found : null;
     });
-    const vp9 = variants.find((v) => v.uri.startsWith('vp9-360p/'))!;
+    const vp9 = variants.find((v) => v.uri.startsWith('vp9-240p/'))!;
     assert.match(vp9.attributes.CODECS!, /^vp09\.00\.\d{2}\.08,mp4a\.40\.2$/);
-    assert.equal(vp9.attributes.RESOLUTION, '640x360');
+    assert.equal(vp9.attributes.RESOLUTION, '426x240');
     const playlist = parseMedia(
-      await readFile(join(dir, 'encoder/hls/gst/vp9-360p/index.m3u8'), 'utf8'),
+      await readFile(join(dir, 'encoder/hls/gst/vp9-240p/index.m3u8'), 'utf8'),
     );
-    const init = join(dir, 'encoder/hls/gst/vp9-360p', playlist.map!);
+    const init = join(dir, 'encoder/hls/gst/vp9-240p', playlist.map!);
     const { stdout } = await run('ffprobe', [
       '-v',
       'error',
@@ -377,7 +394,83 @@ test("GStreamer's rtmp2sink publishes too, and a room's own ladder brings a VP9 
       init,
     ]);
     const codecs = JSON.parse(stdout).streams.map((s: { codec_name: string }) => s.codec_name);
-    assert.deepEqual(codecs.sort(), ['aac', 'vp9']);
+    // VP9 in fMP4, its audio in the shared AAC rendition.
+    assert.deepEqual(codecs, ['vp9']);
+  } finally {
+    await publisher.stop();
+  }
+});
+
+/** A media playlist's EXTINF durations, in order. */
+function durations(text: string): number[] {
+  return [...text.matchAll(/#EXTINF:([0-9.]+),/g)].map((match) => Number(match[1]));
+}
+
+/** Keyframe positions (picture indexes) of init + segments, read back with ffprobe. */
+async function keyframePositions(roomDir: string, name: string, uris: string[]): Promise<string> {
+  const playlist = parseMedia(await readFile(join(roomDir, name, 'index.m3u8'), 'utf8'));
+  const parts = await Promise.all(
+    [playlist.map!, ...uris].map((uri) => readFile(join(roomDir, name, uri))),
+  );
+  const file = join(dir, `positions-${name}.mp4`);
+  await writeFile(file, Buffer.concat(parts));
+  const { stdout } = await run('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=flags'],
+    ...['-of', 'csv=p=0', file],
+  ]);
+  const flags = stdout.split('\n').filter((line) => line.trim());
+  return flags.flatMap((line, i) => line.includes('K') ? [i] : []).join(' ') +
+    ` of ${flags.length}`;
+}
+
+test("OBS's default keyframe interval (x264's 250 frames): the source is re-encoded on the 2 s grid, and the streamer is told", async () => {
+  const room = await apiJson('POST', '/rooms', { id: 'obs', title: 'OBS room', eventId: 'conf' });
+  keys.push(room.streamKey.key);
+  const startedAt = Date.now();
+  const publisher = startPublisher(room.streamKey.key, 250);
+  const roomDir = join(dir, 'encoder/hls/obs');
+  try {
+    const { tokenQuery } = await waitFor('a playback grant for the OBS room', () => grant('obs'));
+    const variants = await waitFor("the OBS room's master playlist", async () => {
+      const response = await fetch(
+        `http://127.0.0.1:${ports.http}/hls/obs/master.m3u8?${tokenQuery}`,
+      );
+      if (response.status !== 200) return null;
+      const found = parseMaster(await response.text());
+      return found.length === 4 ? found : null;
+    }, 40_000);
+    console.log(`# 250-frame GOP: master playlist ${Date.now() - startedAt} ms after the publish`);
+    const source = variants.find((v) => v.uri.startsWith('source/'))!;
+    assert.equal(source.attributes.RESOLUTION, '1280x720');
+    assert.match(source.attributes.CODECS!, /^avc1\.[0-9a-f]{6},mp4a\.40\.2$/);
+
+    // The streamer is told, in the edge API and the room detail the watch page shows.
+    const ingest = await waitFor('the advice to set a 2 s keyframe interval', async () => {
+      const report = await apiJson('GET', '/rooms/obs/ingest');
+      return /^keyframe interval 8\.[34] s, set 2 s$/.test(report.advice ?? '') ? report : null;
+    }, 30_000);
+    assert.equal(ingest.sourceReencoded, true);
+    assert.ok(Math.abs(ingest.keyframeIntervalSeconds - 250 / 30) < 0.1, JSON.stringify(ingest));
+    assert.equal((await apiJson('GET', '/public/rooms/obs')).ingestAdvice, ingest.advice);
+
+    // Every rendition is cut every 2 s, on the same pictures.
+    const common = await waitFor('four segments in every rendition', async () => {
+      const lists = await Promise.all(
+        ['source', '480p', '360p'].map(async (name) =>
+          parseMedia(await readFile(join(roomDir, name, 'index.m3u8'), 'utf8')).segments
+        ),
+      );
+      const shared = lists[0]!.filter((uri) => lists.every((list) => list.includes(uri)));
+      return shared.length >= 4 ? shared.slice(-4) : null;
+    }, 40_000);
+    for (const name of ['source', '480p', '360p', 'audio']) {
+      const all = durations(await readFile(join(roomDir, name, 'index.m3u8'), 'utf8'));
+      assert.ok(all.length > 0 && all.every((d) => d <= 2.1), `${name} segments: ${all}`);
+    }
+    const positions = await keyframePositions(roomDir, 'source', common);
+    assert.equal(positions, '0 60 120 180 of 240', 'a keyframe at each 2 s segment start');
+    assert.equal(await keyframePositions(roomDir, '480p', common), positions);
+    assert.equal(await keyframePositions(roomDir, '360p', common), positions);
   } finally {
     await publisher.stop();
   }
@@ -408,7 +501,7 @@ test('wrong, revoked and missing stream keys are refused', async () => {
 test('a frozen publisher is taken over by a new publish with the same key', async () => {
   const socket = join(dir, 'encoder/nginx/control.sock');
   const before = (await readStreams(socket)).find((s) => s.name === ROOM)!.publisher!.clientId;
-  const { discontinuities } = await mediaPlaylist('720p');
+  const { discontinuities } = await mediaPlaylist('480p');
   // The uplink freezes: the connection stays open, nothing more arrives.
   live.child.kill('SIGSTOP');
   await sleep(1000);
@@ -429,17 +522,17 @@ test('a frozen publisher is taken over by a new publish with the same key', asyn
   );
   live = replacement;
   await waitFor('segments of the new publisher after a discontinuity', async () => {
-    const playlist = await mediaPlaylist('720p');
+    const playlist = await mediaPlaylist('480p');
     return playlist.discontinuities > discontinuities || null;
   });
 });
 
 test('ffmpeg killed three times: the playlist continues with discontinuities and no ENDLIST', async () => {
-  let lastSequence = (await mediaPlaylist('720p')).sequence;
-  let lastSegment = (await mediaPlaylist('720p')).segments.at(-1);
+  let lastSequence = (await mediaPlaylist('480p')).sequence;
+  let lastSegment = (await mediaPlaylist('480p')).segments.at(-1);
   for (let kill = 1; kill <= 3; kill++) {
     const pid = await waitFor('the ladder ffmpeg', () => ladderPid());
-    const { discontinuities } = await mediaPlaylist('720p');
+    const { discontinuities } = await mediaPlaylist('480p');
     process.kill(pid, 'SIGKILL');
     const restarted = await waitFor('a new ladder ffmpeg', async () => {
       const next = await ladderPid();
@@ -447,15 +540,15 @@ test('ffmpeg killed three times: the playlist continues with discontinuities and
     }, 10_000);
     assert.notEqual(restarted, pid);
     await waitFor(`new segments after kill ${kill}`, async () => {
-      const playlist = await mediaPlaylist('720p');
+      const playlist = await mediaPlaylist('480p');
       assert.ok(playlist.sequence >= lastSequence, 'media sequence never goes back');
       assert.equal(playlist.ended, false, 'no ENDLIST');
       lastSequence = playlist.sequence;
       return playlist.discontinuities > discontinuities && playlist.segments.at(-1) !== lastSegment;
     });
-    lastSegment = (await mediaPlaylist('720p')).segments.at(-1);
+    lastSegment = (await mediaPlaylist('480p')).segments.at(-1);
   }
-  const playlist = await mediaPlaylist('720p');
+  const playlist = await mediaPlaylist('480p');
   assert.ok(playlist.discontinuities >= 1);
   assert.equal(playlist.ended, false);
 });
@@ -467,7 +560,7 @@ test('the edge stopped for 60 s: the room stays live, and heartbeats and hook re
   while (Date.now() < outageEnds) {
     await sleep(2000);
     assert.equal(live.child.exitCode, null, 'the publisher is still connected');
-    for (const uri of (await mediaPlaylist('720p')).segments) segmentsSeen.add(uri);
+    for (const uri of (await mediaPlaylist('480p')).segments) segmentsSeen.add(uri);
   }
   // 60 s of 2 s segments: the ladder kept going the whole time.
   assert.ok(segmentsSeen.size >= 25, `${segmentsSeen.size} segments during the outage`);
@@ -516,10 +609,10 @@ test('the event ends: no ENDLIST while the publisher is away, then ENDLIST once 
     return room.state !== 'live';
   });
   await sleep(3000);
-  assert.equal((await mediaPlaylist('720p')).ended, false, 'open for a reconnect');
+  assert.equal((await mediaPlaylist('480p')).ended, false, 'open for a reconnect');
   await apiJson('PATCH', '/events/conf', { state: 'ended' });
   await waitFor('ENDLIST in every rendition', async () => {
-    for (const name of ['source', '720p', '480p', '360p', 'audio']) {
+    for (const name of ['source', '480p', '360p', 'audio']) {
       if (!(await mediaPlaylist(name)).ended) return false;
     }
     return true;

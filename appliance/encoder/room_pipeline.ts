@@ -92,6 +92,8 @@ const POLL_MS = 250;
 const EXTRA_SEGMENTS = 4;
 /** How long to wait for the publisher's metadata in nginx before asking ffprobe. */
 const SOURCE_WAIT_MS = 3000;
+/** How long a run may wait for its first frame: ffmpeg's probe window (argv.ts). */
+const FIRST_SEGMENT_WAIT_MS = 10_000;
 /** ffmpeg gets this long to finish its last segment after its input ended. */
 const DRAIN_MS = 2000;
 /** Files younger than this are never swept: ffmpeg may be about to list them. */
@@ -101,6 +103,8 @@ const RESTART_DELAYS_MS = [100, 500, 1000, 2000];
 
 interface Run {
   runId: string;
+  /** The publisher this run reads. */
+  publisher: { clientId: string; ladder: Rendition[] };
   plan: PlannedRendition[];
   source: SourceInfo;
   child: ChildProcess;
@@ -312,17 +316,20 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     const child = spawn(options.ffmpegPath ?? 'ffmpeg', argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const keyframes = createKeyframeWatch({
+      segmentSeconds,
+      // Within half a frame: RTMP timestamps are whole milliseconds.
+      toleranceSeconds: 0.5 / source.fps + 0.002,
+      joinedAtMs: Date.now(),
+    });
     const progress = createProgressParser((block) => {
       if (block.speed !== null) speed = block.speed;
+      if (block.outTimeSeconds !== null) keyframes.progress(block.outTimeSeconds);
     });
     child.stdout!.on('data', (chunk: Buffer) => progress.push(chunk.toString()));
     const clock: Run['clock'] = { of: null };
     const banner = createInputBannerParser((input) => (clock.of = captureClockOf(input)));
-    // Within half a frame: RTMP timestamps are whole milliseconds.
-    const keyframes = createKeyframeWatch({
-      segmentSeconds,
-      toleranceSeconds: 0.5 / source.fps + 0.002,
-    });
+
     const stderr = createStderrReader((message) => {
       const text = `ffmpeg: ${message.message}`;
       noteError(text);
@@ -352,6 +359,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     });
     return {
       runId,
+      publisher: current,
       plan,
       source,
       child,
@@ -370,6 +378,9 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     let exited = false;
     void current.exited.then(() => (exited = true));
     const stallMs = 3 * segmentSeconds * 1000;
+    // The first segment may wait for the publisher's next keyframe (nginx starts a new
+    // subscriber there) and for ffmpeg's probe: up to its 10 s window, then a segment.
+    const firstSegmentMs = FIRST_SEGMENT_WAIT_MS + stallMs;
     while (!exited) {
       await Promise.race([current.exited, new Promise((r) => setTimeout(r, POLL_MS))]);
       if (
@@ -384,8 +395,9 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
         current.child.kill('SIGKILL');
         await current.exited;
       }
-      if (!exited && Date.now() - lastProgressAt > stallMs) {
-        const message = `ffmpeg stalled (no new segment for ${stallMs / 1000} s); restarting it`;
+      const limitMs = current.started.size === 0 ? firstSegmentMs : stallMs;
+      if (!exited && Date.now() - lastProgressAt > limitMs) {
+        const message = `ffmpeg stalled (no new segment for ${limitMs / 1000} s); restarting it`;
         noteError(message);
         log.warn(message, { run: current.runId });
         current.child.kill('SIGKILL');
@@ -402,6 +414,8 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
    * source through and the publisher's keyframes miss the segment boundaries.
    */
   const watchKeyframes = (current: Run): boolean => {
+    // A publisher that left says nothing more about its keyframes.
+    if (state !== 'live' || publisher !== current.publisher) return false;
     const report = current.keyframes.report(Date.now());
     if (report.verdict === 'unknown') return false;
     keyframeReport = report;

@@ -148,6 +148,14 @@ export const REQUIREMENTS: readonly Requirement[] = [
   ...ffmpeg(ENCODER, 'protocol', LADDER, 'rtmp', 'file'),
   ...ffmpeg(ENCODER, 'decoder', LADDER, 'h264', 'aac'),
   ...ffmpeg(ENCODER, 'filter', LADDER, 'split', 'fps', 'scale', 'setsar'),
+  ...ffmpeg(
+    ENCODER,
+    'filter',
+    'the ladder keyframe probe (ffmpeg/keyframe_watch.ts)',
+    'select',
+    'showinfo',
+    'nullsink',
+  ),
   ...ffmpeg(ENCODER, 'encoder', LADDER, 'libx264', 'libvpx-vp9', 'aac'),
   // fMP4 HLS: the hls muxer writes its segments through the mp4 muxer.
   ...ffmpeg(ENCODER, 'muxer', LADDER, 'hls', 'mp4'),

@@ -39,9 +39,11 @@ export interface KeyframeReport {
 }
 
 export interface KeyframeWatch {
-  /** A keyframe at `seconds` of stream time, seen at wall time `nowMs`. */
+  /** A keyframe at `seconds` of stream time, printed by the probe at wall time `nowMs`. */
   keyframe(seconds: number, nowMs: number): void;
-  /** The verdict as of wall time `nowMs` (stream time is taken to run with the wall clock). */
+  /** ffmpeg's progress: its output time (`out_time`), which only runs while media flows. */
+  progress(outTimeSeconds: number): void;
+  /** The verdict as of wall time `nowMs`. */
   report(nowMs: number): KeyframeReport;
 }
 
@@ -51,27 +53,44 @@ export interface KeyframeWatch {
  */
 const ALIGNED_AFTER_POINTS = 2;
 
+export interface KeyframeWatchOptions {
+  segmentSeconds: number;
+  /** How far from a grid point a keyframe may fall and still meet it (half a frame). */
+  toleranceSeconds: number;
+  /** How far stream time may run past a grid point with no keyframe before it is missed. */
+  graceSeconds?: number;
+  /**
+   * When ffmpeg connected to the ingest (wall ms). nginx starts a new subscriber's video at
+   * the publisher's next keyframe (`wait_key on`), so waiting longer than a segment plus
+   * `joinGraceSeconds` (ffmpeg's own start) for the first one says the GOP is longer than
+   * a segment — a GOP before the first keyframe is even seen.
+   */
+  joinedAtMs?: number;
+  joinGraceSeconds?: number;
+}
+
 /**
  * Watches keyframes against the grid `first + k * segmentSeconds` (k = 1, 2, …), as the
  * transcoded rungs cut. A grid point is met by a keyframe within `toleranceSeconds` of it
  * (keyframes in between are harmless: the segmenter cuts at the first keyframe at or after
  * its target). Missed: a keyframe came later than the point, or stream time went past the
- * point by `graceSeconds` with none (the live stream runs at wall-clock speed, so a wait of
- * one segment and a little says a long GOP without waiting for all of it).
+ * point by `graceSeconds` with none. Stream time between keyframes is ffmpeg's output time,
+ * not the wall clock: a publisher that stalls or leaves stops it, and must not read as a
+ * long GOP.
  */
-export function createKeyframeWatch(options: {
-  segmentSeconds: number;
-  toleranceSeconds: number;
-  graceSeconds?: number;
-}): KeyframeWatch {
+export function createKeyframeWatch(options: KeyframeWatchOptions): KeyframeWatch {
   const { segmentSeconds, toleranceSeconds } = options;
   const grace = options.graceSeconds ?? 0.5;
+  const joinLimitMs = (segmentSeconds + (options.joinGraceSeconds ?? 2)) * 1000;
   let first: number | null = null;
-  let last: { seconds: number; atMs: number } | null = null;
+  let last: { seconds: number; outTime: number } | null = null;
+  let outTime = 0;
   let longest: number | null = null;
   let nextPoint = 1;
   let met = 0;
   let missed = false;
+  /** Set when the wait for the first keyframe alone proved the GOP long: its lower bound. */
+  let lateFirstSeconds: number | null = null;
 
   /**
    * Checks the next grid point against stream time `streamNow`, with `keyframeAt` the
@@ -88,29 +107,44 @@ export function createKeyframeWatch(options: {
     }
   };
 
+  /** Before the first keyframe: has ffmpeg waited too long for it since it joined? */
+  const checkJoin = (nowMs: number) => {
+    if (missed || options.joinedAtMs === undefined) return;
+    const waitedMs = nowMs - options.joinedAtMs;
+    if (waitedMs <= joinLimitMs) return;
+    missed = true;
+    lateFirstSeconds = waitedMs / 1000 - (options.joinGraceSeconds ?? 2);
+  };
+
   return {
     keyframe(seconds, nowMs) {
       if (!Number.isFinite(seconds)) return;
       if (first === null) {
+        checkJoin(nowMs);
         first = seconds;
-        last = { seconds, atMs: nowMs };
+        last = { seconds, outTime };
         return;
       }
       if (seconds <= last!.seconds) return; // a repeat, or time running backwards: ignore
       longest = Math.max(longest ?? 0, seconds - last!.seconds);
       check(seconds, seconds);
-      last = { seconds, atMs: nowMs };
+      last = { seconds, outTime };
+    },
+    progress(outTimeSeconds) {
+      if (Number.isFinite(outTimeSeconds)) outTime = Math.max(outTime, outTimeSeconds);
     },
     report(nowMs) {
       if (first === null || last === null) {
-        return { verdict: 'unknown', intervalSeconds: null, atLeast: false };
+        checkJoin(nowMs);
+        return lateFirstSeconds === null
+          ? { verdict: 'unknown', intervalSeconds: null, atLeast: false }
+          : { verdict: 'misaligned', intervalSeconds: lateFirstSeconds, atLeast: true };
       }
-      const waited = last.seconds + Math.max(0, nowMs - last.atMs) / 1000;
-      check(waited, null);
-      const sinceLast = waited - last.seconds;
+      const sinceLast = Math.max(0, outTime - last.outTime);
+      check(last.seconds + sinceLast, null);
       // The interval so far: the longest seen, or the wait for the next when that is longer.
       const waiting = longest === null || sinceLast > longest + toleranceSeconds;
-      const intervalSeconds = waiting ? sinceLast : longest!;
+      const intervalSeconds = waiting ? Math.max(sinceLast, lateFirstSeconds ?? 0) : longest!;
       const verdict: KeyframeVerdict = missed
         ? 'misaligned'
         : met >= ALIGNED_AFTER_POINTS

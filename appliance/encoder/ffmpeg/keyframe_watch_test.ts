@@ -5,12 +5,28 @@ import { createKeyframeWatch, keyframeAdvice, keyframeTimeOf } from './keyframe_
 const S = 2;
 const TOLERANCE = 0.5 / 30 + 0.002;
 
-/** Feeds keyframes at stream times `times` as a live stream would (wall = stream time). */
-function watchOf(times: number[], startMs = 1_000_000) {
-  const watch = createKeyframeWatch({ segmentSeconds: S, toleranceSeconds: TOLERANCE });
+/**
+ * Feeds keyframes at stream times `times` as a live stream would: ffmpeg's output time and
+ * the wall clock run with stream time. `at(t)` moves both on to stream time `t` and reports.
+ */
+function watchOf(times: number[], joinLateSeconds = 0.3) {
+  const startMs = 1_000_000;
   const first = times[0] ?? 0;
-  for (const t of times) watch.keyframe(t, startMs + (t - first) * 1000);
-  return { watch, at: (t: number) => startMs + (t - first) * 1000 };
+  const wall = (t: number) => startMs + (t - first + joinLateSeconds) * 1000;
+  const watch = createKeyframeWatch({
+    segmentSeconds: S,
+    toleranceSeconds: TOLERANCE,
+    joinedAtMs: startMs,
+  });
+  for (const t of times) {
+    watch.progress(t - first);
+    watch.keyframe(t, wall(t));
+  }
+  const at = (t: number) => {
+    watch.progress(t - first);
+    return watch.report(wall(t));
+  };
+  return { watch, at, wall };
 }
 
 test('reads the time of a showinfo frame line, with or without the level tag', () => {
@@ -35,49 +51,82 @@ test('reads the time of a showinfo frame line, with or without the level tag', (
 
 test('a 2 s GOP on 2 s segments is aligned, once two grid points have their keyframe', () => {
   const early = watchOf([0.023, 2.023]);
-  assert.equal(early.watch.report(early.at(2.5)).verdict, 'unknown');
-  const { watch, at } = watchOf([0.023, 2.023, 4.023]);
-  const report = watch.report(at(4.5));
+  assert.equal(early.at(2.5).verdict, 'unknown');
+  const { at } = watchOf([0.023, 2.023, 4.023]);
+  const report = at(4.5);
   assert.equal(report.verdict, 'aligned');
   assert.equal(report.intervalSeconds, 2);
   assert.equal(keyframeAdvice(report, S), null);
 });
 
 test('a 1 s GOP is aligned too: the extra keyframes between the points do no harm', () => {
-  const { watch, at } = watchOf([0, 1, 2, 3, 4, 5]);
-  assert.equal(watch.report(at(5.2)).verdict, 'aligned');
+  const { at } = watchOf([0, 1, 2, 3, 4, 5]);
+  assert.equal(at(5.2).verdict, 'aligned');
 });
 
 test("x264's default 250 frames at 30 fps: misaligned a moment after the first segment", () => {
-  const { watch, at } = watchOf([0.023]);
-  assert.equal(watch.report(at(2.3)).verdict, 'unknown'); // within the grace
-  const report = watch.report(at(2.6));
+  const { watch, at, wall } = watchOf([0.023]);
+  assert.equal(at(2.3).verdict, 'unknown'); // within the grace
+  const report = at(2.6);
   assert.equal(report.verdict, 'misaligned');
   assert.equal(report.atLeast, true);
   assert.equal(keyframeAdvice(report, S), 'keyframe interval over 2.6 s, set 2 s');
   // The second keyframe tells the real interval.
-  watch.keyframe(8.356, at(8.356));
-  const later = watch.report(at(8.4));
+  at(8.356);
+  watch.keyframe(8.356, wall(8.356));
+  const later = at(8.4);
   assert.equal(later.verdict, 'misaligned');
   assert.equal(later.atLeast, false);
   assert.equal(keyframeAdvice(later, S), 'keyframe interval 8.3 s, set 2 s');
 });
 
 test('keyframes every 2.4 s (a 60-frame GOP at 25 fps) miss the 2 s grid', () => {
-  const { watch, at } = watchOf([0, 2.4]);
-  const report = watch.report(at(2.4));
+  const { at } = watchOf([0, 2.4]);
+  const report = at(2.4);
   assert.equal(report.verdict, 'misaligned');
   assert.equal(keyframeAdvice(report, S), 'keyframe interval 2.4 s, set 2 s');
 });
 
 test('a GOP of twice the segment is caught at its first missed point', () => {
-  const { watch, at } = watchOf([0, 4]);
-  assert.equal(watch.report(at(4)).verdict, 'misaligned');
+  const { at } = watchOf([0, 4]);
+  assert.equal(at(4).verdict, 'misaligned');
 });
 
 test('repeated or backward times are ignored; nothing seen is unknown', () => {
   const empty = createKeyframeWatch({ segmentSeconds: S, toleranceSeconds: TOLERANCE });
   assert.deepEqual(empty.report(0), { verdict: 'unknown', intervalSeconds: null, atLeast: false });
-  const { watch, at } = watchOf([0, 2, 2, 1, 4]);
-  assert.equal(watch.report(at(4.1)).verdict, 'aligned');
+  const { at } = watchOf([0, 2, 2, 1, 4]);
+  assert.equal(at(4.1).verdict, 'aligned');
+});
+
+test("a publisher that stalls is not a long GOP: stream time is ffmpeg's output time", () => {
+  const { watch, at } = watchOf([0, 2]);
+  at(2.2);
+  // Nothing flows for 10 s of wall time: ffmpeg's output time stands still.
+  assert.equal(watch.report(1_000_000 + 12_000).verdict, 'unknown');
+  assert.equal(at(2.4).verdict, 'unknown');
+});
+
+test('a first keyframe that keeps ffmpeg waiting past a segment and the join grace: misaligned', () => {
+  const watch = createKeyframeWatch({
+    segmentSeconds: S,
+    toleranceSeconds: TOLERANCE,
+    joinedAtMs: 0,
+    joinGraceSeconds: 2,
+  });
+  assert.equal(watch.report(3_900).verdict, 'unknown');
+  const report = watch.report(4_500);
+  assert.equal(report.verdict, 'misaligned');
+  assert.equal(keyframeAdvice(report, S), 'keyframe interval over 2.5 s, set 2 s');
+  // Arriving that late says the same; the next keyframe then tells the interval.
+  const late = createKeyframeWatch({
+    segmentSeconds: S,
+    toleranceSeconds: TOLERANCE,
+    joinedAtMs: 0,
+  });
+  late.keyframe(100, 7_000);
+  assert.equal(late.report(7_000).verdict, 'misaligned');
+  late.progress(8.3);
+  late.keyframe(108.3, 15_300);
+  assert.equal(keyframeAdvice(late.report(15_300), S), 'keyframe interval 8.3 s, set 2 s');
 });
