@@ -476,6 +476,32 @@ test("OBS's default keyframe interval (x264's 250 frames): the source is re-enco
   }
 });
 
+test('a passthrough-only ladder with the same GOP: not re-encoded, the streamer still told', async () => {
+  const room = await apiJson('POST', '/rooms', {
+    id: 'light',
+    title: 'Light room',
+    eventId: 'conf',
+  });
+  keys.push(room.streamKey.key);
+  await apiJson('PATCH', '/rooms/light', {
+    ladder: [{ name: 'source', codec: 'copy' }, { name: 'audio', codec: 'audio', audioKbps: 96 }],
+  });
+  const publisher = startPublisher(room.streamKey.key, 250);
+  try {
+    const ingest = await waitFor('the advice for the passthrough-only room', async () => {
+      const report = await apiJson('GET', '/rooms/light/ingest');
+      return report.advice ? report : null;
+    }, 40_000);
+    // ffmpeg cuts the passthrough at the publisher's keyframes: each segment is one GOP.
+    assert.match(ingest.advice, /^keyframe interval 8\.[34] s, set 2 s$/);
+    assert.equal(ingest.sourceReencoded, false, 'nothing to align with: no re-encode');
+    const all = durations(await readFile(join(dir, 'encoder/hls/light/source/index.m3u8'), 'utf8'));
+    assert.ok(all.some((d) => Math.abs(d - 250 / 30) < 0.1), `source segments: ${all}`);
+  } finally {
+    await publisher.stop();
+  }
+});
+
 test('wrong, revoked and missing stream keys are refused', async () => {
   const side = await apiJson('POST', '/rooms', { id: 'side', title: 'Side room' });
   keys.push(side.streamKey.key);

@@ -229,7 +229,9 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
       }
       case 'play':
         // Viewers use HLS; RTMP play is for this node's own ffmpeg only.
-        return LOOPBACK.has(hook.addr) ? { status: 200 } : { status: 403, text: 'use HLS' };
+        if (!LOOPBACK.has(hook.addr)) return { status: 403, text: 'use HLS' };
+        pipelines.get(hook.name)?.playerJoined();
+        return { status: 200 };
     }
   };
 

@@ -9,14 +9,20 @@
 // miss the segment boundaries the passthrough rendition cannot be cut with the others: the
 // run is restarted at once with the source re-encoded, the room remembers it for the next
 // publish, and its status carries the advice for the streamer ("keyframe interval 8.3 s,
-// set 2 s").
+// set 2 s"). A ladder with nothing transcoded has no others to align with: it only gets
+// the advice (its segments are as long as the publisher's GOP).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from '../../core/log.ts';
 import type { IngestStatus, Rendition } from '../../core/wire/contracts.ts';
-import { buildLadderArgv, initSegmentName, privatePlaylistPath } from './ffmpeg/argv.ts';
+import {
+  buildLadderArgv,
+  hasKeyframeProbe,
+  initSegmentName,
+  privatePlaylistPath,
+} from './ffmpeg/argv.ts';
 import type { VideoBackend } from './ffmpeg/backend.ts';
 import { planLadder, type PlannedRendition, type SourceInfo } from './ffmpeg/ladder_plan.ts';
 import {
@@ -28,10 +34,12 @@ import { createProgressParser } from './ffmpeg/progress.ts';
 import { createStderrReader } from './ffmpeg/stderr_messages.ts';
 import {
   createKeyframeWatch,
+  createSegmentLengthWatch,
   keyframeAdvice,
   type KeyframeReport,
   keyframeTimeOf,
   type KeyframeWatch,
+  type SegmentLengthWatch,
 } from './ffmpeg/keyframe_watch.ts';
 import {
   codecsFromInitSegment,
@@ -67,6 +75,11 @@ export interface RoomPipeline {
   publisherStarted(publisher: { clientId: string; ladder: Rendition[] }): void;
   /** The publisher left: ffmpeg stops, the playlists stay open for a reconnect. */
   publisherGone(): void;
+  /**
+   * nginx took a player of the room on (its `on_play` hook): on loopback, that is the
+   * running ladder's ffmpeg (the probe before a run starts comes before the run exists).
+   */
+  playerJoined(): void;
   /** The event is over: the playlists get their ENDLIST. */
   end(): Promise<void>;
   state(): PipelineState;
@@ -118,8 +131,14 @@ interface Run {
    * ffmpeg prints the banner, which is before it opens any output.
    */
   clock: { of: CaptureClock | null };
-  /** The publisher's keyframes, as the run's keyframe probe prints them. */
-  keyframes: KeyframeWatch;
+  /**
+   * The publisher's keyframes: as the run's keyframe probe prints them or, in a ladder
+   * with nothing decoded (no probe), as the passthrough's segment lengths tell.
+   */
+  keyframes: KeyframeWatch | null;
+  segmentLengths: SegmentLengthWatch | null;
+  /** The run's keyframe verdict was logged (a passthrough-only run is not restarted). */
+  keyframesNoted: boolean;
   /** Set when the run was stopped to re-encode the source: the next one starts at once. */
   restartForKeyframes: boolean;
 }
@@ -196,6 +215,9 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       );
       if (!added.length) continue;
       progressed = true;
+      if (rendition.kind === 'copy') {
+        for (const segment of added) current.segmentLengths?.segment(segment.duration);
+      }
       if (current.started.size === 0) noteClock(current, playlist);
       current.started.add(rendition.name);
       await writeFileAtomic(join(dir, 'index.m3u8'), playlist.render());
@@ -316,15 +338,17 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     const child = spawn(options.ffmpegPath ?? 'ffmpeg', argv, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const keyframes = createKeyframeWatch({
+    // Within half a frame: RTMP timestamps are whole milliseconds.
+    const toleranceSeconds = 0.5 / source.fps + 0.002;
+    const probed = hasKeyframeProbe(plan);
+    const keyframes = probed ? createKeyframeWatch({ segmentSeconds, toleranceSeconds }) : null;
+    const segmentLengths = probed ? null : createSegmentLengthWatch({
       segmentSeconds,
-      // Within half a frame: RTMP timestamps are whole milliseconds.
-      toleranceSeconds: 0.5 / source.fps + 0.002,
-      joinedAtMs: Date.now(),
+      toleranceSeconds,
     });
     const progress = createProgressParser((block) => {
       if (block.speed !== null) speed = block.speed;
-      if (block.outTimeSeconds !== null) keyframes.progress(block.outTimeSeconds);
+      if (block.outTimeSeconds !== null) keyframes?.progress(block.outTimeSeconds);
     });
     child.stdout!.on('data', (chunk: Buffer) => progress.push(chunk.toString()));
     const clock: Run['clock'] = { of: null };
@@ -338,7 +362,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     }, {
       onInfoLine: (line) => {
         const keyframe = keyframeTimeOf(line);
-        if (keyframe !== null) keyframes.keyframe(keyframe, Date.now());
+        if (keyframe !== null) keyframes?.keyframe(keyframe, Date.now());
         else banner.line(line);
       },
     });
@@ -368,6 +392,8 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       started: new Set(),
       clock,
       keyframes,
+      segmentLengths,
+      keyframesNoted: false,
       restartForKeyframes: false,
     };
   };
@@ -416,15 +442,26 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   const watchKeyframes = (current: Run): boolean => {
     // A publisher that left says nothing more about its keyframes.
     if (state !== 'live' || publisher !== current.publisher) return false;
-    const report = current.keyframes.report(Date.now());
-    if (report.verdict === 'unknown') return false;
+    const report = current.keyframes?.report(Date.now()) ?? current.segmentLengths?.report();
+    if (!report || report.verdict === 'unknown') return false;
     keyframeReport = report;
     if (report.verdict === 'aligned') {
       reencodeSource = false; // for the next run; this one goes on as it is
       return false;
     }
-    if (!current.plan.some((r) => r.kind === 'copy') || current.restartForKeyframes) return false;
     const advice = keyframeAdvice(report, segmentSeconds);
+    if (!current.keyframes) {
+      // Passthrough only: nothing to align with, and re-encoding is what the ladder avoids.
+      if (!current.keyframesNoted) {
+        log.warn("the publisher's keyframes are further apart than a segment", {
+          run: current.runId,
+          advice,
+        });
+      }
+      current.keyframesNoted = true;
+      return false;
+    }
+    if (!current.plan.some((r) => r.kind === 'copy') || current.restartForKeyframes) return false;
     log.warn(
       "the publisher's keyframes miss the segment boundaries; re-encoding the source rendition",
       { run: current.runId, advice },
@@ -495,6 +532,9 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       wake?.();
       // ffmpeg sees the end of its input and writes its last segment; then it must go.
       void killRun(DRAIN_MS);
+    },
+    playerJoined() {
+      run?.keyframes?.joined(Date.now());
     },
     async end() {
       state = 'ended';

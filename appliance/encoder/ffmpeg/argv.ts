@@ -61,6 +61,14 @@ function usesAudio(renditions: readonly PlannedRendition[]): boolean {
   return renditions.some((r) => r.kind === 'audio');
 }
 
+/**
+ * Whether the ladder's ffmpeg decodes the picture, and so carries the keyframe probe: only
+ * when some rung is transcoded. A passthrough-only ladder decodes nothing.
+ */
+export function hasKeyframeProbe(renditions: readonly PlannedRendition[]): boolean {
+  return renditions.some((r) => r.kind === 'video');
+}
+
 /** Where ffmpeg writes rendition `renditionName`'s private playlist in run `runId`. */
 export function privatePlaylistPath(roomDir: string, renditionName: string, runId: string): string {
   return join(roomDir, renditionName, `${runId}.m3u8`);
@@ -214,7 +222,7 @@ export function buildLadderArgv(job: LadderJob, backend: VideoBackend): string[]
   ];
 
   const videos = job.renditions.filter((r): r is PlannedVideo => r.kind === 'video');
-  if (videos.length > 0) argv.push('-filter_complex', filterGraph(videos, backend));
+  if (hasKeyframeProbe(job.renditions)) argv.push('-filter_complex', filterGraph(videos, backend));
 
   for (const r of job.renditions) {
     switch (r.kind) {

@@ -39,6 +39,16 @@ export interface KeyframeReport {
 }
 
 export interface KeyframeWatch {
+  /**
+   * nginx took ffmpeg on as a player of the stream at wall time `nowMs` (its `on_play`
+   * hook). From here nginx holds the picture back until the publisher's next keyframe
+   * (`wait_key on`), so a wait longer than a segment plus `joinGraceSeconds` (ffmpeg's probe
+   * and decode) for the first one says the GOP is longer than a segment — a GOP before the
+   * first keyframe is even seen. Counted from the play, not from ffmpeg's start: a busy
+   * machine may take a second or more to start ffmpeg and connect, which says nothing
+   * about the publisher. The first call counts.
+   */
+  joined(nowMs: number): void;
   /** A keyframe at `seconds` of stream time, printed by the probe at wall time `nowMs`. */
   keyframe(seconds: number, nowMs: number): void;
   /** ffmpeg's progress: its output time (`out_time`), which only runs while media flows. */
@@ -59,13 +69,7 @@ export interface KeyframeWatchOptions {
   toleranceSeconds: number;
   /** How far stream time may run past a grid point with no keyframe before it is missed. */
   graceSeconds?: number;
-  /**
-   * When ffmpeg connected to the ingest (wall ms). nginx starts a new subscriber's video at
-   * the publisher's next keyframe (`wait_key on`), so waiting longer than a segment plus
-   * `joinGraceSeconds` (ffmpeg's own start) for the first one says the GOP is longer than
-   * a segment — a GOP before the first keyframe is even seen.
-   */
-  joinedAtMs?: number;
+  /** How long ffmpeg may take from the play to printing a keyframe (see `joined`). */
   joinGraceSeconds?: number;
 }
 
@@ -81,7 +85,9 @@ export interface KeyframeWatchOptions {
 export function createKeyframeWatch(options: KeyframeWatchOptions): KeyframeWatch {
   const { segmentSeconds, toleranceSeconds } = options;
   const grace = options.graceSeconds ?? 0.5;
-  const joinLimitMs = (segmentSeconds + (options.joinGraceSeconds ?? 2)) * 1000;
+  const joinGraceSeconds = options.joinGraceSeconds ?? 2;
+  const joinLimitMs = (segmentSeconds + joinGraceSeconds) * 1000;
+  let joinedAtMs: number | null = null;
   let first: number | null = null;
   let last: { seconds: number; outTime: number } | null = null;
   let outTime = 0;
@@ -109,14 +115,17 @@ export function createKeyframeWatch(options: KeyframeWatchOptions): KeyframeWatc
 
   /** Before the first keyframe: has ffmpeg waited too long for it since it joined? */
   const checkJoin = (nowMs: number) => {
-    if (missed || options.joinedAtMs === undefined) return;
-    const waitedMs = nowMs - options.joinedAtMs;
+    if (missed || joinedAtMs === null) return;
+    const waitedMs = nowMs - joinedAtMs;
     if (waitedMs <= joinLimitMs) return;
     missed = true;
-    lateFirstSeconds = waitedMs / 1000 - (options.joinGraceSeconds ?? 2);
+    lateFirstSeconds = waitedMs / 1000 - joinGraceSeconds;
   };
 
   return {
+    joined(nowMs) {
+      joinedAtMs ??= nowMs;
+    },
     keyframe(seconds, nowMs) {
       if (!Number.isFinite(seconds)) return;
       if (first === null) {
@@ -151,6 +160,41 @@ export function createKeyframeWatch(options: KeyframeWatchOptions): KeyframeWatc
         ? 'aligned'
         : 'unknown';
       return { verdict, intervalSeconds, atLeast: waiting };
+    },
+  };
+}
+
+export interface SegmentLengthWatch {
+  /** A segment of the passthrough rung, `seconds` long, as ffmpeg's playlist lists it. */
+  segment(seconds: number): void;
+  report(): KeyframeReport;
+}
+
+/**
+ * For a ladder with no transcoded video rung, where nothing is decoded and so there is no
+ * probe: the passthrough rung's own segments tell. ffmpeg cuts at the first keyframe at or
+ * after each target, so a segment longer than the target (beyond `toleranceSeconds`) says
+ * the keyframes are further apart; when the GOP is longer than a segment, as with OBS left
+ * at its default, each segment is exactly one GOP, and its length is the interval.
+ */
+export function createSegmentLengthWatch(
+  options: { segmentSeconds: number; toleranceSeconds: number },
+): SegmentLengthWatch {
+  let seen = 0;
+  let longest = 0;
+  return {
+    segment(seconds) {
+      if (!Number.isFinite(seconds) || seconds <= 0) return;
+      seen++;
+      longest = Math.max(longest, seconds);
+    },
+    report() {
+      if (longest > options.segmentSeconds + options.toleranceSeconds) {
+        return { verdict: 'misaligned', intervalSeconds: longest, atLeast: false };
+      }
+      return seen >= ALIGNED_AFTER_POINTS
+        ? { verdict: 'aligned', intervalSeconds: longest, atLeast: false }
+        : { verdict: 'unknown', intervalSeconds: null, atLeast: false };
     },
   };
 }

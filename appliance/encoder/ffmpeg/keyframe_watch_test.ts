@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createKeyframeWatch, keyframeAdvice, keyframeTimeOf } from './keyframe_watch.ts';
+import {
+  createKeyframeWatch,
+  createSegmentLengthWatch,
+  keyframeAdvice,
+  keyframeTimeOf,
+} from './keyframe_watch.ts';
 
 const S = 2;
 const TOLERANCE = 0.5 / 30 + 0.002;
@@ -13,11 +18,8 @@ function watchOf(times: number[], joinLateSeconds = 0.3) {
   const startMs = 1_000_000;
   const first = times[0] ?? 0;
   const wall = (t: number) => startMs + (t - first + joinLateSeconds) * 1000;
-  const watch = createKeyframeWatch({
-    segmentSeconds: S,
-    toleranceSeconds: TOLERANCE,
-    joinedAtMs: startMs,
-  });
+  const watch = createKeyframeWatch({ segmentSeconds: S, toleranceSeconds: TOLERANCE });
+  watch.joined(startMs);
   for (const t of times) {
     watch.progress(t - first);
     watch.keyframe(t, wall(t));
@@ -111,22 +113,38 @@ test('a first keyframe that keeps ffmpeg waiting past a segment and the join gra
   const watch = createKeyframeWatch({
     segmentSeconds: S,
     toleranceSeconds: TOLERANCE,
-    joinedAtMs: 0,
     joinGraceSeconds: 2,
   });
-  assert.equal(watch.report(3_900).verdict, 'unknown');
-  const report = watch.report(4_500);
+  // Before nginx took ffmpeg on (a slow start), the wait does not count.
+  assert.equal(watch.report(60_000).verdict, 'unknown');
+  watch.joined(60_000);
+  watch.joined(61_000); // the first play counts
+  assert.equal(watch.report(63_900).verdict, 'unknown');
+  const report = watch.report(64_500);
   assert.equal(report.verdict, 'misaligned');
   assert.equal(keyframeAdvice(report, S), 'keyframe interval over 2.5 s, set 2 s');
   // Arriving that late says the same; the next keyframe then tells the interval.
-  const late = createKeyframeWatch({
-    segmentSeconds: S,
-    toleranceSeconds: TOLERANCE,
-    joinedAtMs: 0,
-  });
+  const late = createKeyframeWatch({ segmentSeconds: S, toleranceSeconds: TOLERANCE });
+  late.joined(0);
   late.keyframe(100, 7_000);
   assert.equal(late.report(7_000).verdict, 'misaligned');
   late.progress(8.3);
   late.keyframe(108.3, 15_300);
   assert.equal(keyframeAdvice(late.report(15_300), S), 'keyframe interval 8.3 s, set 2 s');
+});
+
+test('with nothing decoded, the passthrough segments tell: one GOP each when it is longer', () => {
+  const aligned = createSegmentLengthWatch({ segmentSeconds: S, toleranceSeconds: TOLERANCE });
+  aligned.segment(2.0);
+  assert.equal(aligned.report().verdict, 'unknown');
+  aligned.segment(1.999);
+  assert.equal(aligned.report().verdict, 'aligned');
+  assert.equal(keyframeAdvice(aligned.report(), S), null);
+
+  const obs = createSegmentLengthWatch({ segmentSeconds: S, toleranceSeconds: TOLERANCE });
+  obs.segment(Number.NaN); // an unreadable EXTINF says nothing
+  obs.segment(8.333);
+  const report = obs.report();
+  assert.equal(report.verdict, 'misaligned');
+  assert.equal(keyframeAdvice(report, S), 'keyframe interval 8.3 s, set 2 s');
 });
