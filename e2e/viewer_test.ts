@@ -33,6 +33,11 @@ oneMediaFileAtATime();
 before(async () => {
   setup = await prepareDemo({
     ROOMCAST_EDGE_PLAYBACK_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
+    // 480p, not the other demo tests' 360p: the demo's 360p rung is only made from a taller
+    // source, and switching between two video renditions is part of what is tested here.
+    ROOMCAST_COLLECTOR_OUTPUT_WIDTH: '854',
+    ROOMCAST_COLLECTOR_OUTPUT_HEIGHT: '480',
+    ROOMCAST_COLLECTOR_OUTPUT_VIDEO_KBPS: '1200',
   });
   demo = await startDemo(setup, { withStdin: true });
   const room = await demoRoomLive(setup, demo);

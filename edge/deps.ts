@@ -11,6 +11,8 @@ export interface EdgeSettings {
   maxBodyBytes: number;
   nodes: { heartbeatIntervalSeconds: number; downAfterSeconds: number };
   playbackTokenTtlSeconds: number;
+  /** How long a dropped publisher is waited for (slate, "back soon") before the room ends. */
+  reconnectWindowSeconds: number;
   signatureMaxSkewSeconds: number;
   publishAuth: { maxFailuresPerWindow: number; windowSeconds: number };
   sessionTtlHours: number;

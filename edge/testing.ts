@@ -18,6 +18,7 @@ export const TEST_SETTINGS: EdgeSettings = {
   maxBodyBytes: 65_536,
   nodes: { heartbeatIntervalSeconds: 5, downAfterSeconds: 15 },
   playbackTokenTtlSeconds: 300,
+  reconnectWindowSeconds: 60,
   signatureMaxSkewSeconds: 30,
   publishAuth: { maxFailuresPerWindow: 10, windowSeconds: 60 },
   sessionTtlHours: 12,

@@ -146,6 +146,8 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
         windowSegments: config.hls.windowSegments,
         backend: softwareBackend,
         ffmpegPath: options.ffmpegPath,
+        // Outside hls/: nginx serves that tree, and the slate's scratch is nobody's to fetch.
+        slateDir: join(workDir, 'slates', room),
         log: log.child({ room }),
         sourceOf: (clientId) => publisherSource(controlSocket, room, clientId),
       });
@@ -202,6 +204,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
         pipelineFor(room).publisherStarted({
           clientId: hook.clientId,
           ladder: decision.ladder ?? config.ladder,
+          reconnectWindowSeconds: decision.reconnectWindowSeconds,
         });
         log.info('publish allowed', { room, client: hook.clientId, takeover: ghosts.size > 0 });
         // 3xx + Location renames the stream from the key to the room id inside nginx.

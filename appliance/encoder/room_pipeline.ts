@@ -32,6 +32,7 @@ import {
 } from './ffmpeg/input_banner.ts';
 import { createProgressParser } from './ffmpeg/progress.ts';
 import { createStderrReader } from './ffmpeg/stderr_messages.ts';
+import { createSlatePlayer, type SlateOutcome } from './slate_player.ts';
 import {
   createKeyframeWatch,
   createSegmentLengthWatch,
@@ -65,6 +66,8 @@ export interface RoomPipelineOptions {
   backend: VideoBackend;
   ffmpegPath?: string;
   ffprobePath?: string;
+  /** Where the room's slate is rendered (scratch, not served). */
+  slateDir: string;
   log: Logger;
   /** The publisher's stream metadata from nginx, or null while it has not arrived. */
   sourceOf(clientId: string): Promise<SourceMeta | null>;
@@ -72,8 +75,11 @@ export interface RoomPipelineOptions {
 
 export interface RoomPipeline {
   /** A (new) publisher of the room: start its ladder, replacing a running one. */
-  publisherStarted(publisher: { clientId: string; ladder: Rendition[] }): void;
-  /** The publisher left: ffmpeg stops, the playlists stay open for a reconnect. */
+  publisherStarted(publisher: Publisher): void;
+  /**
+   * The publisher left: ffmpeg stops; the playlists go on with the slate for the
+   * publisher's reconnect window, then end (unless it is back).
+   */
   publisherGone(): void;
   /**
    * nginx took a player of the room on (its `on_play` hook): on loopback, that is the
@@ -99,6 +105,13 @@ export interface RoomPipeline {
   close(): Promise<void>;
 }
 
+export interface Publisher {
+  clientId: string;
+  ladder: Rendition[];
+  /** Should it drop: how long the slate plays and the playlists wait for it. */
+  reconnectWindowSeconds: number;
+}
+
 /** How often ffmpeg's private playlists are read: well under a segment. */
 const POLL_MS = 250;
 /** Segments kept on disk past the playlist window, for players a little behind. */
@@ -117,7 +130,7 @@ const RESTART_DELAYS_MS = [100, 500, 1000, 2000];
 interface Run {
   runId: string;
   /** The publisher this run reads. */
-  publisher: { clientId: string; ladder: Rendition[] };
+  publisher: Publisher;
   plan: PlannedRendition[];
   source: SourceInfo;
   child: ChildProcess;
@@ -149,7 +162,12 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   const playlists = new Map<string, RenditionPlaylist>();
   const errors: string[] = [];
   let state: PipelineState = 'idle';
-  let publisher: { clientId: string; ladder: Rendition[] } | null = null;
+  let publisher: Publisher | null = null;
+  /** While the publisher is away: since when (wall ms), and how long it is waited for. */
+  let away: { since: number; windowSeconds: number } | null = null;
+  /** The slate's spell, from a publisher's drop until its media is back or the window ends. */
+  let slating: Promise<void> | null = null;
+  let closing = false;
   let run: Run | null = null;
   let loop: Promise<void> | null = null;
   let speed: number | null = null;
@@ -220,13 +238,57 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       }
       if (current.started.size === 0) noteClock(current, playlist);
       current.started.add(rendition.name);
-      await writeFileAtomic(join(dir, 'index.m3u8'), playlist.render());
-      for (const file of playlist.expired()) {
-        await rm(join(dir, basename(file)), { force: true });
-      }
+      await publishPlaylist(rendition.name, playlist);
     }
     if (progressed) await writeMaster(current);
+    // Every rendition has media: the slate for this plan can be made ready.
+    if (progressed && current.started.size === current.plan.length) slate.prepare(current.plan);
     return progressed;
+  };
+
+  /** Writes a rendition's public playlist and removes the files that fell out of it. */
+  const publishPlaylist = async (name: string, playlist: RenditionPlaylist) => {
+    const dir = join(roomDir, name);
+    await writeFileAtomic(join(dir, 'index.m3u8'), playlist.render());
+    for (const file of playlist.expired()) await rm(join(dir, basename(file)), { force: true });
+  };
+
+  const slate = createSlatePlayer({
+    roomDir,
+    slateDir: options.slateDir,
+    segmentSeconds,
+    backend: options.backend,
+    ffmpegPath: options.ffmpegPath,
+    log,
+    playlistOf,
+    publish: publishPlaylist,
+  });
+
+  /** Why the slate should stop now, or null while it plays on. */
+  const slateVerdict = (): SlateOutcome | null => {
+    if (state === 'ended' || closing) return 'stopped';
+    if (run && run.started.size > 0) return 'resumed';
+    if (away && Date.now() >= away.since + away.windowSeconds * 1000) return 'windowOver';
+    return null;
+  };
+
+  /** From the drop until the publisher's media is back: the slate, then maybe the end. */
+  const slateWhileAway = async () => {
+    await loop; // the last run's final segment first
+    const outcome = await slate.play(slateVerdict);
+    if (outcome !== 'windowOver') return;
+    log.info('the publisher did not come back within its reconnect window; the playlists end', {
+      windowSeconds: away?.windowSeconds,
+    });
+    away = null;
+    await endPlaylists();
+  };
+
+  const endPlaylists = async () => {
+    for (const [name, playlist] of playlists) {
+      playlist.end();
+      await publishPlaylist(name, playlist);
+    }
   };
 
   /** The master playlist, once every rendition of the run has a segment (and on changes). */
@@ -323,7 +385,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     return await probeSource(options.inputUrl, options.ffprobePath);
   };
 
-  const startRun = async (current: { clientId: string; ladder: Rendition[] }): Promise<Run> => {
+  const startRun = async (current: Publisher): Promise<Run> => {
     const source = await findSource(current.clientId);
     const plan = planLadder(current.ladder, source, { reencodeSource });
     const runId = `r${Date.now()}`;
@@ -519,6 +581,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   return {
     publisherStarted(next) {
       publisher = next;
+      away = null;
       if (state !== 'live') wentLiveAt = Date.now();
       state = 'live';
       if (run) void killRun(0); // the old publisher's stream is gone; read the new one
@@ -526,12 +589,16 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       loop ??= runLoop().finally(() => (loop = null));
     },
     publisherGone() {
-      if (state !== 'live') return;
+      if (state !== 'live' || !publisher) return;
       state = 'idle';
+      away = { since: Date.now(), windowSeconds: publisher.reconnectWindowSeconds };
       publisher = null;
       wake?.();
       // ffmpeg sees the end of its input and writes its last segment; then it must go.
       void killRun(DRAIN_MS);
+      slating ??= slateWhileAway()
+        .catch((error) => log.warn('the slate stopped', { reason: (error as Error).message }))
+        .finally(() => (slating = null));
     },
     playerJoined() {
       run?.keyframes?.joined(Date.now());
@@ -539,12 +606,11 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     async end() {
       state = 'ended';
       publisher = null;
+      away = null;
       await killRun(0);
       await loop;
-      for (const [name, playlist] of playlists) {
-        playlist.end();
-        await writeFileAtomic(join(roomDir, name, 'index.m3u8'), playlist.render());
-      }
+      await slating;
+      await endPlaylists();
     },
     state: () => state,
     renditionStatus: () => (run?.plan ?? []).map((rendition) => ({ name: rendition.name, speed })),
@@ -576,9 +642,11 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       const previous = state;
       state = previous === 'ended' ? 'ended' : 'idle';
       publisher = null;
+      closing = true;
       wake?.();
       await killRun(0);
       await loop;
+      await slating;
     },
   };
 }

@@ -183,6 +183,11 @@ const edge = z.strictObject({
       params: { sentence: true },
     });
   }).prefault({}).describe('Health of registered encoder and collector nodes.'),
+  reconnectWindowSeconds: wholeNumber(10, 3600).default(60).describe(
+    'How long a room whose publisher dropped waits for it to come back, in seconds ' +
+      '(10-3600): viewers see the "be right back" slate and the room is "back soon"; after ' +
+      'it the playlists end and the room is offline.',
+  ),
   playbackTokenTtlSeconds: wholeNumber(30, 86400).default(300).describe(
     'Lifetime of a signed playback token, in seconds (30-86400); players renew it by heartbeat.',
   ),

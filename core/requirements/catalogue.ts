@@ -107,6 +107,7 @@ function ffmpeg(
 const CAPTURE = 'the collector capture pipeline (appliance/collector/pipeline/describe.ts)';
 const LADDER = 'the encoder ladder (appliance/encoder/ffmpeg/argv.ts)';
 const SUITE_MEDIA = 'test publishers and media checks in the suite';
+const SLATE = 'the "be right back" slate (appliance/encoder/ffmpeg/slate_argv.ts)';
 
 export const REQUIREMENTS: readonly Requirement[] = [
   // Every box: readiness and status for systemd Type=notify units (core/systemd/notify.ts).
@@ -157,6 +158,10 @@ export const REQUIREMENTS: readonly Requirement[] = [
     'nullsink',
   ),
   ...ffmpeg(ENCODER, 'encoder', LADDER, 'libx264', 'libvpx-vp9', 'aac'),
+  // The "be right back" slate (ffmpeg/slate_argv.ts): a colour picture with text, silence.
+  ...ffmpeg([...ENCODER, ...TEST], 'demuxer', SLATE, 'lavfi'),
+  ...ffmpeg(ENCODER, 'filter', SLATE, 'color', 'drawtext'),
+  ...ffmpeg([...ENCODER, ...TEST], 'filter', SLATE, 'anullsrc'),
   // fMP4 HLS: the hls muxer writes its segments through the mp4 muxer.
   ...ffmpeg(ENCODER, 'muxer', LADDER, 'hls', 'mp4'),
 
@@ -167,7 +172,12 @@ export const REQUIREMENTS: readonly Requirement[] = [
     'roomcast doctor (element checks)',
     'gst-inspect-1.0',
   ),
-  ...programs(COLLECTOR, 'fontconfig', 'roomcast doctor (font checks)', 'fc-match'),
+  ...programs(
+    [...COLLECTOR, ...ENCODER],
+    'fontconfig',
+    'roomcast doctor (font checks)',
+    'fc-match',
+  ),
   ...[
     { name: 'Gst-1.0', package: 'gir1.2-gstreamer-1.0' },
     { name: 'GstApp-1.0', package: 'gir1.2-gst-plugins-base-1.0' },
@@ -208,13 +218,20 @@ export const REQUIREMENTS: readonly Requirement[] = [
     'timeoverlay',
     'textoverlay',
   ], { captures: ['test'] }),
-  ...[{ name: 'Monospace' }, { name: 'Sans' }].map((font): Requirement => ({
+  {
     kind: 'font',
-    ...font,
+    name: 'Monospace',
     roles: COLLECTOR,
     package: 'fonts-dejavu-core',
     usedBy: "the test source's overlays (pango)",
-  })),
+  },
+  {
+    kind: 'font',
+    name: 'Sans',
+    roles: [...COLLECTOR, ...ENCODER],
+    package: 'fonts-dejavu-core',
+    usedBy: "the test source's overlays (pango), the encoder's slate (drawtext)",
+  },
   // Grabbers: decodebin picks jpegdec for MJPEG modes and avdec_h264 for H.264 ones.
   ...gst('gstreamer1.0-plugins-good', 'USB/HDMI grabbers (V4L2)', ['v4l2src', 'jpegdec'], {
     captures: ['v4l2'],
@@ -285,8 +302,7 @@ export const REQUIREMENTS: readonly Requirement[] = [
   ...programs(TEST, 'git', 'the checkout tests', 'git'),
   ...programs(TEST, 'ffmpeg', SUITE_MEDIA, '/usr/bin/ffmpeg', '/usr/bin/ffprobe'),
   ...programs(TEST, 'gstreamer1.0-tools', SUITE_MEDIA, 'gst-launch-1.0'),
-  ...ffmpeg(TEST, 'demuxer', SUITE_MEDIA, 'lavfi'),
-  ...ffmpeg(TEST, 'filter', SUITE_MEDIA, 'testsrc', 'testsrc2', 'sine', 'anullsrc'),
+  ...ffmpeg(TEST, 'filter', SUITE_MEDIA, 'testsrc', 'testsrc2', 'sine'),
   ...ffmpeg(TEST, 'encoder', SUITE_MEDIA, 'libx265', 'libaom-av1', 'libopus', 'ac3'),
   ...ffmpeg(TEST, 'muxer', SUITE_MEDIA, 'flv', 'null'),
   ...gst('libgstreamer1.0-0', SUITE_MEDIA, ['fakesink'], { roles: TEST }),

@@ -85,6 +85,11 @@ export const publishDecisionSchema = z.discriminatedUnion('decision', [
     ladder: ladderSchema.nullable(),
     /** A stale session of the same room the node must drop at once (ghost publisher). */
     takeover: sessionRefSchema.nullable(),
+    /**
+     * Should the publisher drop: how long the node shows the slate and keeps the playlists
+     * open for it to come back, before they end.
+     */
+    reconnectWindowSeconds: z.number().int().min(10).max(3600),
   }).strict(),
   z.object({ v: version, decision: z.literal('refuse'), reason: z.string() }).strict(),
 ]).meta({ id: 'PublishDecision' });

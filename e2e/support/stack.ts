@@ -43,6 +43,8 @@ export interface StackOptions {
   name: string;
   /** Extra ROOMCAST_* settings of the encoder. */
   encoderEnv?: Record<string, string>;
+  /** Extra ROOMCAST_* settings of the edge (and the encoder). */
+  env?: Record<string, string>;
   /** More output to show when a wait times out. */
   diagnostics?: () => string;
 }
@@ -72,6 +74,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ROOMCAST_ENCODER_WORK_DIR: join(dir, 'encoder'),
     ROOMCAST_ENCODER_HEARTBEAT_INTERVAL_SECONDS: '1',
     XDG_CONFIG_HOME: join(dir, 'xdg'),
+    ...options.env,
   };
 
   const stack = { dir, ports, env, edgeUrl } as Stack;

@@ -178,15 +178,25 @@ test('no playback grant for a room that is not live', async () => {
   }
 });
 
-test('a dropped publish shows "back soon" for a while, then offline', async () => {
-  const edge = await createTestEdge();
+test('a dropped publish is "back soon" and playable (the slate) for the reconnect window, then offline', async () => {
+  const edge = await createTestEdge({ settings: { reconnectWindowSeconds: 90 } });
   try {
     await dropPublish(edge, await liveRoom(edge, 'main-hall'));
     const state = async () =>
       (await (await edge.app.request('/api/v1/public/rooms/main-hall')).json()).state;
+    const grant = () =>
+      edge.app.request('/api/v1/public/rooms/main-hall/playback', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
     assert.equal(await state(), 'backSoon');
-    edge.advance(6 * 60_000);
+    assert.equal((await grant()).status, 200, 'the encoder plays the slate meanwhile');
+    edge.advance(89_000);
+    assert.equal(await state(), 'backSoon');
+    edge.advance(2_000);
     assert.equal(await state(), 'offline');
+    assert.equal((await grant()).status, 409);
   } finally {
     await edge.close();
   }

@@ -73,6 +73,7 @@ export async function authorizePublish(
       room: room.id,
       ladder: room.ladder,
       takeover: null,
+      reconnectWindowSeconds: deps.settings.reconnectWindowSeconds,
     };
   }
   if (existing) await endSession(deps, existing.id, 'takenOver');
@@ -118,6 +119,7 @@ export async function authorizePublish(
     room: room.id,
     ladder: room.ladder,
     takeover,
+    reconnectWindowSeconds: deps.settings.reconnectWindowSeconds,
   };
 }
 

@@ -46,8 +46,6 @@ export interface PublicRoomDetail extends PublicRoom {
   ingestAdvice: string | null;
 }
 
-const BACK_SOON_MS = 5 * 60_000;
-
 /**
  * A viewer session counts as watching for this long after its last heartbeat: players
  * send one every 30 s, so one lost heartbeat does not end a session.
@@ -71,19 +69,22 @@ async function roomState(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoomSt
   }
   const session = await liveSession(deps, room.id);
   if (session && await isNodeUp(deps, session.nodeId)) return 'live';
-  const last = (await deps.db.select({
-    endedAt: publishSessions.endedAt,
-    endReason: publishSessions.endReason,
-  })
-    .from(publishSessions)
-    .where(eq(publishSessions.roomId, room.id)).orderBy(desc(publishSessions.startedAt)).limit(
-      1,
-    ))[0];
-  // A dropped uplink is expected back; a publish the edge cut off (key revoked) is not.
-  const expectedBack = last?.endReason === 'done' || last?.endReason === 'nodeDown';
-  const droppedRecently = session !== null ||
-    (expectedBack && last?.endedAt != null && deps.now() - last.endedAt < BACK_SOON_MS);
-  return droppedRecently ? 'backSoon' : 'offline';
+  return session !== null || await awaitedSession(deps, room.id) ? 'backSoon' : 'offline';
+}
+
+/**
+ * The room's last publish session when it dropped within the reconnect window and is
+ * expected back (the uplink went, or its node did; not a publish the edge cut off, as for a
+ * revoked key): its encoder is showing the slate and keeps the playlists open for it.
+ */
+async function awaitedSession(deps: EdgeDeps, roomId: string) {
+  const last = (await deps.db.select().from(publishSessions)
+    .where(eq(publishSessions.roomId, roomId))
+    .orderBy(desc(publishSessions.startedAt)).limit(1))[0];
+  if (!last || last.endedAt === null) return null;
+  const expectedBack = last.endReason === 'done' || last.endReason === 'nodeDown';
+  const withinWindow = deps.now() - last.endedAt < deps.settings.reconnectWindowSeconds * 1000;
+  return expectedBack && withinWindow ? last : null;
 }
 
 export async function roomStatus(deps: EdgeDeps, roomId: string): Promise<RoomStatus | null> {
@@ -188,16 +189,20 @@ export async function ingestReport(deps: EdgeDeps, roomId: string): Promise<Inge
   };
 }
 
-/** A playback grant for the room's current encoder. 409 while the room is not live. */
+/**
+ * A playback grant for the room's current encoder: while live, and while its publisher is
+ * awaited back (the encoder plays the slate, so players keep playing, and pick the stream
+ * up again without a restart when it returns). 409 otherwise.
+ */
 export async function grantPlayback(
   deps: EdgeDeps,
   roomId: string,
   session?: string,
 ): Promise<PlaybackGrant> {
   await getRoom(deps, roomId);
-  const live = await liveSession(deps, roomId);
-  const node = live ? await findNode(deps, live.nodeId) : null;
-  if (!live || !node?.publicUrl || !(await isNodeUp(deps, node.id))) {
+  const serving = await liveSession(deps, roomId) ?? await awaitedSession(deps, roomId);
+  const node = serving ? await findNode(deps, serving.nodeId) : null;
+  if (!serving || !node?.publicUrl || !(await isNodeUp(deps, node.id))) {
     throw new HttpError(409, `room '${roomId}' is not live`);
   }
   const viewerSession = session ?? randomBase64Url(12);

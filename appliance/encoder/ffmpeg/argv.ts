@@ -100,7 +100,8 @@ export function fpsValue(fps: number): string {
   return String(Math.round(fps * 1000) / 1000);
 }
 
-function audioArgs(kbps: number): string[] {
+/** The shared audio's encoder options: AAC-LC, 48 kHz stereo, at `kbps`. */
+export function audioArgs(kbps: number): string[] {
   return [
     '-c:a:0',
     'aac',
@@ -115,7 +116,14 @@ function audioArgs(kbps: number): string[] {
   ];
 }
 
-function hlsArgs(job: LadderJob, name: string): string[] {
+/**
+ * One rendition's fMP4 HLS output, into `<job.roomDir>/<name>/`, files named by job.runId.
+ * Only segmentSeconds, roomDir and runId of the job are read.
+ */
+export function hlsArgs(
+  job: Pick<LadderJob, 'segmentSeconds' | 'roomDir' | 'runId'>,
+  name: string,
+): string[] {
   const dir = join(job.roomDir, name);
   return [
     '-f',

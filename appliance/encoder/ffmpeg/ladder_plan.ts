@@ -167,8 +167,14 @@ function sharedAudio(ladder: readonly Rendition[], video: PlannedRendition[]): P
   return { kind: 'audio', name, audioKbps: rates.length ? Math.max(...rates) : 128, listed: !!own };
 }
 
-/** The source re-encoded at its own size and rate, at SOURCE_BITS_PER_PIXEL. */
-function sourceRung(name: string, source: SourceInfo): PlannedVideo {
+/**
+ * The source re-encoded at its own size and rate, at SOURCE_BITS_PER_PIXEL, as H.264: for a
+ * source whose keyframes miss the grid, and for the passthrough's slate.
+ */
+export function sourceRung(
+  name: string,
+  source: Pick<SourceInfo, 'width' | 'height' | 'fps'>,
+): PlannedVideo {
   const kbps = (source.width * source.height * source.fps * SOURCE_BITS_PER_PIXEL) / 1000;
   return {
     kind: 'video',

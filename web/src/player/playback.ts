@@ -172,9 +172,15 @@ export function createPlayback({ roomId, latency }: PlaybackOptions): Playback {
     },
   });
 
-  /** Play when the room is live and the page can, stop when not. */
+  /**
+   * Play when the room is live and the page can, stop when not. Also while the room is
+   * "back soon": its encoder plays a slate then, and the stream goes on in the same
+   * playlist when the publisher returns, so a running player carries on (no restart, no
+   * jump in time) and a new one starts on the slate.
+   */
   function reconcile() {
-    const shouldRun = knowledge === 'live' && video !== null && engineKind !== null;
+    const streaming = knowledge === 'live' || knowledge === 'backSoon';
+    const shouldRun = streaming && video !== null && engineKind !== null;
     if (shouldRun && !running) void startPlaying();
     else if (!shouldRun && running) stopPlaying();
     notify();
