@@ -148,6 +148,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
         ffmpegPath: options.ffmpegPath,
         // Outside hls/: nginx serves that tree, and the slate's scratch is nobody's to fetch.
         slateDir: join(workDir, 'slates', room),
+        dvrWindowSeconds: config.hls.dvrWindowSeconds,
         log: log.child({ room }),
         sourceOf: (clientId) => publisherSource(controlSocket, room, clientId),
       });

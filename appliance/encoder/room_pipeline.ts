@@ -33,6 +33,10 @@ import {
 import { createProgressParser } from './ffmpeg/progress.ts';
 import { createStderrReader } from './ffmpeg/stderr_messages.ts';
 import { createSlatePlayer, type SlateOutcome } from './slate_player.ts';
+import { createDashWriter, type DashRendition } from './dash/dash_writer.ts';
+
+/** A rendition as the DASH manifest describes it, without its segments. */
+type DashMeta = Omit<DashRendition, 'segments'>;
 import {
   createKeyframeWatch,
   createSegmentLengthWatch,
@@ -68,6 +72,8 @@ export interface RoomPipelineOptions {
   ffprobePath?: string;
   /** Where the room's slate is rendered (scratch, not served). */
   slateDir: string;
+  /** How far back the DASH manifest reaches (its DVR window); segments stay that long. */
+  dvrWindowSeconds: number;
   log: Logger;
   /** The publisher's stream metadata from nginx, or null while it has not arrived. */
   sourceOf(clientId: string): Promise<SourceMeta | null>;
@@ -194,7 +200,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       playlist = createRenditionPlaylist({
         targetDuration: segmentSeconds,
         windowSegments: options.windowSegments,
-        keepExtraSegments: EXTRA_SEGMENTS,
+        keepExtraSegments: EXTRA_SEGMENTS + Math.ceil(options.dvrWindowSeconds / segmentSeconds),
       });
       // A node restarted mid-event continues the public playlist it left on disk.
       const previous = await readFile(join(roomDir, name, 'index.m3u8'), 'utf8').catch(() => null);
@@ -240,7 +246,10 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       current.started.add(rendition.name);
       await publishPlaylist(rendition.name, playlist);
     }
-    if (progressed) await writeMaster(current);
+    if (progressed) {
+      await writeMaster(current);
+      await writeDash();
+    }
     // Every rendition has media: the slate for this plan can be made ready.
     if (progressed && current.started.size === current.plan.length) slate.prepare(current.plan);
     return progressed;
@@ -261,7 +270,10 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     ffmpegPath: options.ffmpegPath,
     log,
     playlistOf,
-    publish: publishPlaylist,
+    publish: async (name, playlist) => {
+      await publishPlaylist(name, playlist);
+      void writeDash();
+    },
   });
 
   /** Why the slate should stop now, or null while it plays on. */
@@ -289,6 +301,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       playlist.end();
       await publishPlaylist(name, playlist);
     }
+    await writeDash(true);
   };
 
   /** The master playlist, once every rendition of the run has a segment (and on changes). */
@@ -338,10 +351,50 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
         withAudioGroup: audio !== undefined,
       });
     }
+    dashRenditions = current.plan.flatMap((rendition): DashMeta[] => {
+      const variant = variants.find((v) => v.name === rendition.name);
+      const codecs = rendition.kind === 'audio' ? audio?.codecs[0] : variant?.codecs[0];
+      if (!codecs) return [];
+      return rendition.kind === 'audio'
+        ? [{ name: rendition.name, kind: 'audio', codecs, bandwidth: audioBandwidth }]
+        : [{
+          name: rendition.name,
+          kind: 'video',
+          codecs,
+          bandwidth: bandwidthOf(rendition),
+          width: rendition.width,
+          height: rendition.height,
+          frameRate: rendition.fps,
+        }];
+    });
     const text = renderMasterPlaylist(variants, audio);
     if (text === lastMaster) return;
     lastMaster = text;
     await writeFileAtomic(join(roomDir, 'master.m3u8'), text);
+  };
+
+  const dash = createDashWriter({
+    roomDir,
+    segmentSeconds,
+    // Never less than the live window: 0 turns the DVR off, not the manifest.
+    dvrSeconds: Math.max(options.dvrWindowSeconds, options.windowSegments * segmentSeconds),
+    log,
+  });
+  /** What the manifest says of each rendition, as of the last master playlist. */
+  let dashRenditions: DashMeta[] = [];
+  let dashWriting: Promise<void> = Promise.resolve();
+  /** Brings manifest.mpd up to date with the playlists (writes one at a time). */
+  const writeDash = (ended = false) => {
+    dashWriting = dashWriting.then(async () => {
+      const renditions = dashRenditions.map((meta) => ({
+        ...meta,
+        segments: playlists.get(meta.name)?.history() ?? [],
+      }));
+      await dash.write(renditions, ended).catch((error) =>
+        log.warn('could not write the DASH manifest', { reason: (error as Error).message })
+      );
+    });
+    return dashWriting;
   };
 
   /** Says once per run which clock its program date times follow. */

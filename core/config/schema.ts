@@ -338,7 +338,12 @@ const encoder = z.strictObject({
     windowSegments: wholeNumber(3, 60).default(6).describe(
       'Segments kept in the live playlist (3-60).',
     ),
-  }).prefault({}).describe('HLS output.'),
+    dvrWindowSeconds: wholeNumber(0, 21600).default(1800).describe(
+      'How far back viewers may seek in the DASH manifest, in seconds (0-21600); its ' +
+        'segments stay on disk that long (at 5 Mbit/s for a whole ladder, ~1.1 GB a room ' +
+        'for 30 min). 0: only the live window.',
+    ),
+  }).prefault({}).describe('HLS and DASH output (the same CMAF segments).'),
   ladder,
 }).prefault({}).describe('The cloud encoder node: nginx-rtmp ingest, ffmpeg ladder, agent.');
 

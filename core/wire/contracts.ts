@@ -335,6 +335,8 @@ export const playbackGrantSchema = z.object({
   room: roomIdSchema,
   /** Master playlist URL, token included. */
   url: z.string(),
+  /** The same stream as a live MPEG-DASH manifest (with a DVR window), token included. */
+  dashUrl: z.string(),
   /** The token alone, as a query string (`e=…&s=…&t=…`), to append to other requests. */
   tokenQuery: z.string(),
   session: z.string(),

@@ -214,6 +214,7 @@ export async function grantPlayback(
     v: WIRE_VERSION,
     room: roomId,
     url: `${node.publicUrl}/hls/${roomId}/master.m3u8?${tokenQuery}`,
+    dashUrl: `${node.publicUrl}/hls/${roomId}/manifest.mpd?${tokenQuery}`,
     tokenQuery,
     session: viewerSession,
     expiresAt: new Date(expires * 1000).toISOString(),

@@ -42,13 +42,27 @@ function child(bytes: Uint8Array, parent: Box, type: string): Box[] {
   return boxesIn(bytes, parent.body, parent.end).filter((box) => box.type === type);
 }
 
+/**
+ * The segment's moof. Only the boxes up to it must be whole: `bytes` may be the first
+ * kilobytes of a segment file (its mdat cut off).
+ */
 function moofOf(bytes: Uint8Array): Box {
-  const moof = boxesIn(bytes, 0, bytes.byteLength).find((box) => box.type === 'moof');
-  if (!moof) throw new Error('fMP4: no moof box (not a media segment)');
-  return moof;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  while (at + 8 <= bytes.byteLength) {
+    const size = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (type === 'moof') return boxesIn(bytes, at, Math.min(bytes.byteLength, at + size))[0]!;
+    if (size < 8) break; // 64-bit or to-the-end sizes come only with mdat, after the moof
+    at += size;
+  }
+  throw new Error('fMP4: no moof box (not a media segment)');
 }
 
-/** The baseMediaDecodeTime of the segment's first track fragment, in its track's timescale. */
+/**
+ * The baseMediaDecodeTime of the segment's first track fragment, in its track's timescale.
+ * `bytes` may be only the head of the segment, as long as it holds the moof.
+ */
 export function baseDecodeTimeOf(bytes: Uint8Array): bigint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const traf = child(bytes, moofOf(bytes), 'traf')[0];

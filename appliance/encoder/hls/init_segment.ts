@@ -227,3 +227,24 @@ function hex(byte: number): string {
 function two(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/**
+ * The media timescale (ticks per second) of the init segment's first track (mdhd), in
+ * which its segments' decode times (tfdt) count; null when there is none to read.
+ */
+export function timescaleFromInitSegment(bytes: Uint8Array): number | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const moov of boxes(view, 0, view.byteLength, 'moov')) {
+    for (const trak of boxes(view, moov.start, moov.end, 'trak')) {
+      const mdhd = path(view, trak, ['mdia', 'mdhd']);
+      if (!mdhd) continue;
+      // Full box: version and flags, then creation and modification times (64-bit in
+      // version 1), then the timescale.
+      const at = mdhd.start + (view.getUint8(mdhd.start) === 1 ? 20 : 12);
+      if (at + 4 > mdhd.end) continue;
+      const timescale = view.getUint32(at);
+      return timescale > 0 ? timescale : null;
+    }
+  }
+  return null;
+}

@@ -16,8 +16,8 @@ import { join } from 'node:path';
 const RUN_FILE = /^r\d+(-\d+\.m4s|-init\.mp4|\.m3u8)$/;
 /** Half-written files: ffmpeg's temp_file flag and writeFileAtomic. */
 const TEMPORARY_FILE = /\.tmp$/;
-/** The public playlists, removed only with their whole room. */
-const PUBLIC_PLAYLIST = /^(index|master)\.m3u8$/;
+/** The public playlists and the DASH manifest, removed only with their whole room. */
+const PUBLIC_PLAYLIST = /^(index\.m3u8|master\.m3u8|manifest\.mpd)$/;
 
 export type KeepFiles =
   | ReadonlyMap<string, ReadonlySet<string>>

@@ -85,6 +85,8 @@ export interface RenditionPlaylist {
   averageBitsPerSecond(): number | null;
   /** The segments render() lists, oldest first (copies). */
   window(): StitchedSegment[];
+  /** Every segment still on disk: the kept ones before the window, then the window (copies). */
+  history(): StitchedSegment[];
   /** Every file name still needed: window and kept segments and their init segments. */
   referencedFiles(): Set<string>;
   isEnded(): boolean;
@@ -374,6 +376,7 @@ export function createRenditionPlaylist(options: RenditionPlaylistOptions): Rend
     peakBitsPerSecond: () => peak,
     averageBitsPerSecond: () => (totalSeconds > 0 ? totalBits / totalSeconds : null),
     window: () => windowSegments().map((segment) => ({ ...segment })),
+    history: () => retained.map((segment) => ({ ...segment })),
     referencedFiles() {
       const names = new Set<string>();
       for (const segment of retained) {

@@ -168,6 +168,21 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
     `      sub_filter '-init.mp4"' '-init.mp4?${token}"';`,
   ];
 
+  // The DASH manifest's own: its segment and init URLs are XML attribute values (so the
+  // token's `&` is written `&amp;`), and nothing else in it ends in these.
+  const xmlToken = 'e=$arg_e&amp;s=$arg_s&amp;t=$arg_t';
+  const tokenInManifest = [
+    ...note(
+      '      ',
+      "dash.js and Shaka resolve the manifest's segment URLs without the manifest's query:",
+      "each template gets this request's token, as the playlists do.",
+    ),
+    '      sub_filter_types application/dash+xml;',
+    '      sub_filter_once off;',
+    `      sub_filter '.m4s"' '.m4s?${xmlToken}"';`,
+    `      sub_filter '-init.mp4"' '-init.mp4?${xmlToken}"';`,
+  ];
+
   const room = '(?<room>[a-z0-9][a-z0-9-]{0,62})';
   const rendition = '[a-z0-9][a-z0-9_-]{0,31}';
   const lines = [
@@ -264,6 +279,7 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
     '  default_type application/octet-stream;',
     '  types {',
     '    application/vnd.apple.mpegurl m3u8;',
+    '    application/dash+xml mpd;',
     '    video/iso.segment m4s;',
     '    video/mp4 mp4;',
     '    video/mp2t ts;',
@@ -301,6 +317,12 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
       'no-cache',
       'Live playlists change with every segment: always revalidate.',
       tokenInPlaylists,
+    ),
+    ...hlsLocation(
+      `^/hls/${room}/(?<hls_file>manifest\\.mpd)$`,
+      'no-cache',
+      'The live manifest changes with every segment: always revalidate.',
+      tokenInManifest,
     ),
     ...hlsLocation(
       `^/hls/${room}/(?<hls_file>${rendition}/[A-Za-z0-9_-]{1,128}(?:\\.m4s|-init\\.mp4))$`,

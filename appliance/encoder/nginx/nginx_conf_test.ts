@@ -119,6 +119,7 @@ http {
   default_type application/octet-stream;
   types {
     application/vnd.apple.mpegurl m3u8;
+    application/dash+xml mpd;
     video/iso.segment m4s;
     video/mp4 mp4;
     video/mp2t ts;
@@ -188,6 +189,39 @@ http {
       sub_filter '/index.m3u8\\n' '/index.m3u8?e=$arg_e&s=$arg_s&t=$arg_t\\n';
       sub_filter '.m4s\\n' '.m4s?e=$arg_e&s=$arg_s&t=$arg_t\\n';
       sub_filter '-init.mp4"' '-init.mp4?e=$arg_e&s=$arg_s&t=$arg_t"';
+    }
+    location ~ "^/hls/(?<room>[a-z0-9][a-z0-9-]{0,62})/(?<hls_file>manifest\\.mpd)$" {
+      alias ${dir}/hls/$room/$hls_file;
+      # CORS preflight (a player adding a Range header triggers one): it carries no
+      # credentials and gets no content, so it is answered without a token check.
+      if ($request_method = OPTIONS) {
+        add_header Access-Control-Allow-Origin "https://watch.example.org";
+        add_header Access-Control-Allow-Methods "GET, HEAD, OPTIONS";
+        add_header Access-Control-Allow-Headers "Range";
+        add_header Access-Control-Max-Age "86400";
+        return 204;
+      }
+      # Playback token, exactly as core/wire/playback_token.ts signs it.
+      secure_link $arg_t,$arg_e;
+      secure_link_md5 "$arg_e:$room:$arg_s $playback_secret";
+      if ($secure_link = "") {
+        return 403; # missing, mutated, or for another room or session
+      }
+      if ($secure_link = "0") {
+        return 403; # expired
+      }
+      access_log ${dir}/nginx/logs/hls-access.log roomcast_hls if=$roomcast_viewer_request;
+      # \`always\`: a player must read a 403 (to renew its token) or 404, not a CORS failure.
+      add_header Access-Control-Allow-Origin "https://watch.example.org" always;
+      add_header Access-Control-Expose-Headers "Content-Length, Content-Range" always;
+      # The live manifest changes with every segment: always revalidate.
+      add_header Cache-Control "no-cache";
+      # dash.js and Shaka resolve the manifest's segment URLs without the manifest's query:
+      # each template gets this request's token, as the playlists do.
+      sub_filter_types application/dash+xml;
+      sub_filter_once off;
+      sub_filter '.m4s"' '.m4s?e=$arg_e&amp;s=$arg_s&amp;t=$arg_t"';
+      sub_filter '-init.mp4"' '-init.mp4?e=$arg_e&amp;s=$arg_s&amp;t=$arg_t"';
     }
     location ~ "^/hls/(?<room>[a-z0-9][a-z0-9-]{0,62})/(?<hls_file>[a-z0-9][a-z0-9_-]{0,31}/[A-Za-z0-9_-]{1,128}(?:\\.m4s|-init\\.mp4))$" {
       alias ${dir}/hls/$room/$hls_file;

@@ -1,8 +1,9 @@
-// A publisher that drops and comes back, for real: `roomcast edge` and `roomcast encoder`
-// (nginx-rtmp, ffmpeg) on loopback, an ffmpeg publisher, and the edge's embed page playing
-// in Chromium. While the publisher is away the playlists go on with the "be right back"
-// slate between two discontinuities, and the player's time only moves on; back within the
-// reconnect window, the stream resumes in the same playlists; gone for longer, they end.
+// Delivery for real: `roomcast edge` and `roomcast encoder` (nginx-rtmp, ffmpeg) on
+// loopback, an ffmpeg publisher, and Chromium. The same segments as DASH, played by dash.js
+// with its DVR window seekable; then a publisher that drops and comes back, with the
+// edge's embed page playing: while it is away the playlists go on with the "be right back"
+// slate between two discontinuities and the player's time only moves on; back within the
+// reconnect window the stream resumes in the same playlists; gone for longer, they end.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../core/testing/chromium.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import { oneMediaFileAtATime } from './support/media_lock.ts';
-import { sleep, type Stack, startStack } from './support/stack.ts';
+import { ROOT, sleep, type Stack, startStack } from './support/stack.ts';
 
 const ROOM = 'hall';
 const WINDOW_SECONDS = 15;
@@ -119,12 +120,95 @@ after(async () => {
   await stack?.stop();
 });
 
-test('killed and back after 5 s: the slate between two seams, no ENDLIST, time only moves on in Chromium', async () => {
+const DASH_JS = join(ROOT, 'node_modules/dashjs/dist/modern/umd/dash.all.min.js');
+
+test('DASH over the same segments: token-checked, plays in dash.js, seekable back past the HLS window', async () => {
   publisher = startPublisher();
   await stack.waitFor('every rendition live', async () => {
     for (const name of RENDITIONS) if ((await playlist(name)).segments.length < 2) return false;
     return true;
   }, 40_000);
+  const grant = await stack.apiJson('POST', `/public/rooms/${ROOM}/playback`, {});
+  const manifestUrl = new URL(grant.dashUrl);
+  assert.equal(manifestUrl.pathname, `/hls/${ROOM}/manifest.mpd`);
+  assert.equal((await fetch(manifestUrl.origin + manifestUrl.pathname)).status, 403, 'no token');
+  const mutated = grant.dashUrl.replace(
+    /t=([^&])/,
+    (_: string, c: string) => `t=${c === 'A' ? 'B' : 'A'}`,
+  );
+  assert.equal((await fetch(mutated)).status, 403, 'mutated token');
+  const response = await fetch(grant.dashUrl);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'application/dash+xml');
+  const mpd = await response.text();
+  assert.match(mpd, /<MPD [^>]*type="dynamic"/);
+  assert.match(mpd, /timeShiftBufferDepth="PT1800S"/);
+  // Every segment and init URL carries the request's token (XML-escaped).
+  const token = grant.tokenQuery.replaceAll('&', '&amp;');
+  assert.match(mpd, /media="source\/r\d+-\$Number\$\.m4s\?e=/);
+  for (const [, url] of mpd.matchAll(/(?:media|initialization)="([^"]+)"/g)) {
+    assert.ok(url!.endsWith(`?${token}`), `${url} carries the token`);
+  }
+
+  // dash.js on a page of the edge's origin (nginx allows it), with nothing but the player.
+  const page = await browser.newPage();
+  const pageLog: string[] = [];
+  page.on('console', (message) => pageLog.push(`${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => pageLog.push(`error: ${error.message}`));
+  // dash.js, nothing else, on a page of the edge's origin (whose CSP lets a player reach
+  // the encoder; nginx's CORS allows that origin). Evaluated, not a script tag: the CSP
+  // takes no inline scripts, and evaluation by the test harness is not one.
+  await page.goto(`${stack.edgeUrl}/`);
+  await page.evaluate(await readFile(DASH_JS, 'utf8'));
+  await page.evaluate((url) => {
+    const video = document.createElement('video');
+    video.muted = true;
+    document.body.replaceChildren(video);
+    // deno-lint-ignore no-explicit-any
+    const player = (globalThis as any).dashjs.MediaPlayer().create();
+    // Loopback: the page's clock is the encoder's (no time server to ask).
+    player.updateSettings({ streaming: { utcSynchronization: { enabled: false } } });
+    player.initialize(video, url, true);
+    // deno-lint-ignore no-explicit-any
+    (globalThis as any).player = player;
+  }, grant.dashUrl);
+  const currentTime = () => page.evaluate(() => document.querySelector('video')!.currentTime);
+  await stack.waitFor('dash.js playing', async () => (await currentTime()) > 1, 40_000)
+    .catch((error) => {
+      throw new Error(`${error.message}\n--- page ---\n${pageLog.slice(-40).join('\n')}`);
+    });
+  const playing = await currentTime();
+  await sleep(3000);
+  assert.ok((await currentTime()) > playing + 2, 'dash.js plays on');
+
+  // Once more media than the HLS window holds (6 × 2 s) is out, the DVR window has it all.
+  await stack.waitFor('over 16 s of stream', async () => {
+    // deno-lint-ignore no-explicit-any
+    const dvr = await page.evaluate(() => (globalThis as any).player.getDvrWindow());
+    return dvr.size > 16;
+  }, 40_000);
+  // deno-lint-ignore no-explicit-any
+  const dvr = await page.evaluate(() => (globalThis as any).player.getDvrWindow());
+  await page.evaluate((to) => {
+    // deno-lint-ignore no-explicit-any
+    (globalThis as any).player.seek(to);
+  }, dvr.start + 1);
+  await stack.waitFor('playing back in the DVR window', async () => {
+    const now = await currentTime();
+    return now > dvr.start && now < dvr.end - 12;
+  }, 20_000);
+  const back = await currentTime();
+  await sleep(2000);
+  assert.ok((await currentTime()) > back + 1, 'plays on from there');
+  console.log(
+    `# dash.js: DVR window ${dvr.size.toFixed(1)} s, seeked to ${back.toFixed(1)} of ${
+      dvr.end.toFixed(1)
+    }`,
+  );
+  await page.close();
+});
+
+test('killed and back after 5 s: the slate between two seams, no ENDLIST, time only moves on in Chromium', async () => {
   // Rendered in the background once the room is live.
   await stack.waitFor('the slate rendered', async () => {
     for (const name of RENDITIONS) {
@@ -149,7 +233,7 @@ test('killed and back after 5 s: the slate between two seams, no ENDLIST, time o
     page.evaluate(() => (globalThis as unknown as { samples: number[] }).samples);
   await sleep(2000);
 
-  publisher.child.kill('SIGKILL');
+  publisher!.child.kill('SIGKILL');
   const killedAt = Date.now();
   await stack.waitFor('the slate listed after the stream in every rendition', async () => {
     for (const name of RENDITIONS) {
