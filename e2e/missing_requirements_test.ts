@@ -82,11 +82,13 @@ test('encoder: no ffmpeg on PATH is one line naming the ffmpeg package', async (
   const bin = join(scratch, 'bin-without-ffmpeg');
   await mkdir(bin);
   await symlink(process.execPath, join(bin, 'node'));
-  // The box's other programs stay (the watchdog's systemctl is on PATH too).
-  await symlink(
-    execFileSync('which', ['systemctl'], { encoding: 'utf8' }).trim(),
-    join(bin, 'systemctl'),
-  );
+  // The box's other programs stay (the watchdog's systemctl, the slate's fc-match).
+  for (const program of ['systemctl', 'fc-match']) {
+    await symlink(
+      execFileSync('which', [program], { encoding: 'utf8' }).trim(),
+      join(bin, program),
+    );
+  }
   const result = await runRoomcast(['encoder'], { cwd: scratch, env: await boxEnv({ PATH: bin }) });
   const lines = assertRefused(
     result,
