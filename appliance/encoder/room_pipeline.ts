@@ -34,9 +34,6 @@ import { createProgressParser } from './ffmpeg/progress.ts';
 import { createStderrReader } from './ffmpeg/stderr_messages.ts';
 import { createSlatePlayer, type SlateOutcome } from './slate_player.ts';
 import { createDashWriter, type DashRendition } from './dash/dash_writer.ts';
-
-/** A rendition as the DASH manifest describes it, without its segments. */
-type DashMeta = Omit<DashRendition, 'segments'>;
 import {
   createKeyframeWatch,
   createSegmentLengthWatch,
@@ -110,6 +107,9 @@ export interface RoomPipeline {
   /** Agent shutdown: stop ffmpeg, keep every file. */
   close(): Promise<void>;
 }
+
+/** A rendition as the DASH manifest describes it, without its segments. */
+type DashMeta = Omit<DashRendition, 'segments'>;
 
 export interface Publisher {
   clientId: string;
@@ -378,7 +378,6 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     segmentSeconds,
     // Never less than the live window: 0 turns the DVR off, not the manifest.
     dvrSeconds: Math.max(options.dvrWindowSeconds, options.windowSegments * segmentSeconds),
-    log,
   });
   /** What the manifest says of each rendition, as of the last master playlist. */
   let dashRenditions: DashMeta[] = [];

@@ -6,7 +6,6 @@
 // a Period across manifest updates.
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../../core/log.ts';
 import { baseDecodeTimeOf } from '../hls/fmp4_retime.ts';
 import { timescaleFromInitSegment } from '../hls/init_segment.ts';
 import type { StitchedSegment } from '../hls/media_playlist.ts';
@@ -32,7 +31,6 @@ export interface DashWriterOptions {
   segmentSeconds: number;
   /** How far back players may seek. */
   dvrSeconds: number;
-  log: Logger;
 }
 
 export interface DashWriter {
