@@ -12,16 +12,12 @@ import type { StitchedSegment } from '../hls/media_playlist.ts';
 import { writeFileAtomic } from '../hls/playlist_files.ts';
 import { type MpdPeriod, type MpdTrack, renderMpd } from './mpd.ts';
 
-export const MANIFEST_NAME = 'manifest.mpd';
+const MANIFEST_NAME = 'manifest.mpd';
 
-export interface DashRendition {
+/** A rendition as the manifest describes it (MpdTrack's own fields), with its segments. */
+export interface DashRendition
+  extends Pick<MpdTrack, 'kind' | 'codecs' | 'bandwidth' | 'width' | 'height' | 'frameRate'> {
   name: string;
-  kind: 'video' | 'audio';
-  codecs: string;
-  bandwidth: number;
-  width?: number;
-  height?: number;
-  frameRate?: number;
   /** Every segment of it still on disk, oldest first (RenditionPlaylist.history). */
   segments: StitchedSegment[];
 }
