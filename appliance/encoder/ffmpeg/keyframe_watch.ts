@@ -159,6 +159,10 @@ export function createKeyframeWatch(options: KeyframeWatchOptions): KeyframeWatc
         : met >= ALIGNED_AFTER_POINTS
         ? 'aligned'
         : 'unknown';
+      // Aligned: the keyframes meet the grid, so the interval is the one measured between
+      // them. ffmpeg's output time runs ahead of the probe's lines by the encoders' delay,
+      // more so on a busy machine, so the wait since the last one would overstate it.
+      if (verdict === 'aligned') return { verdict, intervalSeconds: longest, atLeast: false };
       return { verdict, intervalSeconds, atLeast: waiting };
     },
   };

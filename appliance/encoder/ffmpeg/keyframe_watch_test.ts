@@ -148,3 +148,14 @@ test('with nothing decoded, the passthrough segments tell: one GOP each when it 
   assert.equal(report.verdict, 'misaligned');
   assert.equal(keyframeAdvice(report, S), 'keyframe interval 8.3 s, set 2 s');
 });
+
+test("aligned: the interval is the measured one, not a wait that ffmpeg's output time overstates", () => {
+  const { watch, at } = watchOf([0, 2, 4]);
+  at(4.1);
+  // Output time runs 0.17 s past the next grid point before the probe's line arrives.
+  watch.progress(6.17);
+  const report = watch.report(1_000_000 + 6_500);
+  assert.equal(report.verdict, 'aligned');
+  assert.equal(report.intervalSeconds, 2);
+  assert.equal(report.atLeast, false);
+});
