@@ -84,7 +84,12 @@ export interface KeyframeWatchOptions {
  */
 export function createKeyframeWatch(options: KeyframeWatchOptions): KeyframeWatch {
   const { segmentSeconds, toleranceSeconds } = options;
-  const grace = options.graceSeconds ?? 0.5;
+  // A whole segment: ffmpeg's output time (the passthrough is muxed as it arrives) runs
+  // ahead of the probe's lines (decoded first) by a lag that grows on a busy machine; a
+  // shorter grace read that lag as a missed keyframe. Nothing is lost by it: a keyframe
+  // that comes late but within the grace is judged as it arrives (later than the point:
+  // missed), so only a GOP longer than two segments waits the grace out.
+  const grace = options.graceSeconds ?? segmentSeconds;
   const joinGraceSeconds = options.joinGraceSeconds ?? 2;
   const joinLimitMs = (segmentSeconds + joinGraceSeconds) * 1000;
   let joinedAtMs: number | null = null;
