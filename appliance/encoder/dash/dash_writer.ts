@@ -36,6 +36,17 @@ export interface DashWriter {
 /** A moof of a few seconds of samples fits well in this: the tfdt is near its start. */
 const HEAD_BYTES = 64 * 1024;
 
+/** A listed segment with what the manifest needs of it. */
+interface Timed {
+  /** ffmpeg's number in its file name: the template's $Number$. */
+  n: number;
+  /** Decode time (tfdt), in the track's timescale. */
+  t: bigint;
+  pdtMs: number;
+  duration: number;
+  map: string;
+}
+
 interface RunPeriod {
   startMs: number;
   offsets: Map<string, bigint>;
@@ -98,7 +109,7 @@ export function createDashWriter(options: DashWriterOptions): DashWriter {
       if (!Number.isFinite(newestEndMs)) return;
       const oldestMs = newestEndMs - options.dvrSeconds * 1000;
       // Per run, per rendition: the timed, numbered segments within the DVR window.
-      const byRun = new Map<string, Map<string, { n: number; t: bigint; pdtMs: number }[]>>();
+      const byRun = new Map<string, Map<string, Timed[]>>();
       const seen = new Set<string>();
       for (const rendition of renditions) {
         for (const segment of rendition.segments) {
@@ -108,9 +119,11 @@ export function createDashWriter(options: DashWriterOptions): DashWriter {
           const t = await decodeTimeOf(rendition.name, segment.uri);
           if (t === null) continue;
           seen.add(`${rendition.name}/${segment.uri}`);
-          const tracks = byRun.get(segment.runId) ?? new Map();
+          const tracks = byRun.get(segment.runId) ?? new Map<string, Timed[]>();
           byRun.set(segment.runId, tracks);
-          tracks.set(rendition.name, [...(tracks.get(rendition.name) ?? []), { n, t, pdtMs }]);
+          const listed = tracks.get(rendition.name) ?? [];
+          tracks.set(rendition.name, listed);
+          listed.push({ n, t, pdtMs, duration: segment.duration, map: segment.map });
         }
       }
       for (const key of decodeTimes.keys()) if (!seen.has(key)) decodeTimes.delete(key);
@@ -136,8 +149,8 @@ export function createDashWriter(options: DashWriterOptions): DashWriter {
         let periodEndMs = period.startMs;
         for (const rendition of renditions) {
           const listed = tracks.get(rendition.name);
-          const map = rendition.segments.find((s) => s.runId === runId)?.map;
-          if (!listed?.length || !map) continue;
+          if (!listed?.length) continue;
+          const map = listed[0]!.map;
           const timescale = await timescaleOf(rendition.name, map);
           if (!timescale) continue;
           if (!period.offsets.has(rendition.name)) period.offsets.set(rendition.name, listed[0]!.t);
@@ -146,11 +159,10 @@ export function createDashWriter(options: DashWriterOptions): DashWriter {
           let from = listed.length - 1;
           while (from > 0 && listed[from - 1]!.n === listed[from]!.n - 1) from--;
           const stretch = listed.slice(from);
-          const durations = rendition.segments.filter((s) => s.runId === runId);
-          const segments = stretch.map((entry) => {
-            const segment = durations.find((s) => numberOf(s.uri) === entry.n)!;
-            return { t: entry.t, d: BigInt(Math.round(segment.duration * timescale)) };
-          });
+          const segments = stretch.map((entry) => ({
+            t: entry.t,
+            d: BigInt(Math.round(entry.duration * timescale)),
+          }));
           const last = segments.at(-1)!;
           periodEndMs = Math.max(
             periodEndMs,
