@@ -27,6 +27,8 @@ import { createRoomPipeline, type RoomPipeline } from './room_pipeline.ts';
 import { LiveSessions } from './sessions.ts';
 import { sweepHlsRoot } from './hls/janitor.ts';
 import { softwareBackend } from './ffmpeg/backends/software.ts';
+import { answerLowLatency } from './ll/ll_answer.ts';
+import { LOW_LATENCY_PARTS } from './ll/ll_output.ts';
 
 export type EncoderConfig = RoomcastConfig['encoder'];
 
@@ -149,6 +151,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
         // Outside hls/: nginx serves that tree, and the slate's scratch is nobody's to fetch.
         slateDir: join(workDir, 'slates', room),
         dvrWindowSeconds: config.hls.dvrWindowSeconds,
+        ...(config.hls.lowLatency ? { lowLatency: LOW_LATENCY_PARTS } : {}),
         log: log.child({ room }),
         sourceOf: (clientId) => publisherSource(controlSocket, room, clientId),
       });
@@ -244,6 +247,18 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
     token: randomBase64Url(18),
     log,
     handle,
+    lowLatency: (room, rendition, query) => {
+      const pipeline = pipelines.get(room);
+      return answerLowLatency(
+        pipeline
+          ? {
+            view: () => pipeline.lowLatencyView(rendition),
+            subscribe: (listener) => pipeline.onLowLatencyChange(listener),
+          }
+          : null,
+        query,
+      );
+    },
     status: (): AgentStatus => ({
       pid: process.pid,
       hlsRoot,

@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Logger } from '../../core/log.ts';
 import { type Hook, HOOK_NAMES, type HookName, parseHookForm } from './hook_form.ts';
+import type { LlAnswer } from './ll/ll_answer.ts';
 
 export interface HookAnswer {
   status: number;
@@ -25,6 +26,11 @@ export interface HookServerOptions {
   handle(hook: Hook): Promise<HookAnswer>;
   /** The body of `GET /status` (JSON). */
   status(): unknown;
+  /**
+   * `GET <base>/ll/<room>/<rendition>/ll.m3u8?…`: a low-latency playlist, which nginx
+   * passes on after checking the viewer's token (the query still carries it: not read).
+   */
+  lowLatency?(room: string, rendition: string, query: URLSearchParams): Promise<LlAnswer>;
 }
 
 export interface HookServer {
@@ -34,6 +40,8 @@ export interface HookServer {
 }
 
 const MAX_FORM_BYTES = 16 * 1024;
+/** `ll/<room>/<rendition>/ll.m3u8`, with the names nginx's location allows. */
+const LL_PATH = /^ll\/([a-z0-9][a-z0-9-]{0,62})\/([a-z0-9][a-z0-9_-]{0,31})\/ll\.m3u8$/;
 
 function readBody(request: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
@@ -71,6 +79,17 @@ export async function startHookServer(options: HookServerOptions): Promise<HookS
           'cache-control': 'no-store',
         });
         return response.end(JSON.stringify(options.status()));
+      }
+      const playlist = LL_PATH.exec(path.startsWith(prefix) ? path.slice(prefix.length) : '');
+      if (playlist && options.lowLatency) {
+        if (request.method !== 'GET') return answer(405, 'GET only');
+        const query = new URLSearchParams((request.url ?? '').split('?')[1] ?? '');
+        const result = await options.lowLatency(playlist[1]!, playlist[2]!, query);
+        response.writeHead(result.status, {
+          'content-type': result.contentType,
+          'cache-control': 'no-cache',
+        });
+        return response.end(result.body);
       }
       const hook = path.startsWith(prefix) ? path.slice(prefix.length) as HookName : null;
       if (!hook || !HOOK_NAMES.includes(hook)) return answer(404, 'not found');

@@ -19,10 +19,15 @@ import type { Logger } from '../../core/log.ts';
 import type { IngestStatus, Rendition } from '../../core/wire/contracts.ts';
 import {
   buildLadderArgv,
+  fragmentPipeFd,
   hasKeyframeProbe,
   initSegmentName,
+  PRIVATE_LIST_SIZE,
   privatePlaylistPath,
 } from './ffmpeg/argv.ts';
+import type { Readable } from 'node:stream';
+import { createLlOutput } from './ll/ll_output.ts';
+import { type LlRun, type LlView, lowLatencyView } from './ll/ll_view.ts';
 import type { VideoBackend } from './ffmpeg/backend.ts';
 import { planLadder, type PlannedRendition, type SourceInfo } from './ffmpeg/ladder_plan.ts';
 import {
@@ -48,6 +53,7 @@ import {
   type MasterAudio,
   type MasterVariant,
   renderMasterPlaylist,
+  STANDARD_MASTER,
 } from './hls/master_playlist.ts';
 import { createRenditionPlaylist, type RenditionPlaylist } from './hls/media_playlist.ts';
 import { parseMediaPlaylist } from './hls/playlist_parse.ts';
@@ -71,6 +77,12 @@ export interface RoomPipelineOptions {
   slateDir: string;
   /** How far back the DASH manifest reaches (its DVR window); segments stay that long. */
   dvrWindowSeconds: number;
+  /**
+   * Low-latency HLS: ffmpeg writes fragments of this length to pipes, the agent cuts the
+   * parts and segments, and master.m3u8 lists the renditions' ll.m3u8 (master-standard.m3u8
+   * the same segments without parts). Absent: ffmpeg's HLS muxer, standard playlists only.
+   */
+  lowLatency?: { partSeconds: number; partTargetSeconds: number };
   log: Logger;
   /** The publisher's stream metadata from nginx, or null while it has not arrived. */
   sourceOf(clientId: string): Promise<SourceMeta | null>;
@@ -96,6 +108,13 @@ export interface RoomPipeline {
   recentErrors(): string[];
   /** What the runs saw of the publisher's keyframes, for the streamer. */
   ingestStatus(): IngestStatus;
+  /**
+   * The rendition's low-latency playlist as of now, or null when the room has no such
+   * rendition (or is not low-latency).
+   */
+  lowLatencyView(rendition: string): LlView | null;
+  /** Calls `listener` whenever a low-latency playlist may have changed; returns unsubscribe. */
+  onLowLatencyChange(listener: () => void): () => void;
   /** pid of the running ffmpeg, or null (for tests and the watchdog). */
   ffmpegPid(): number | null;
   /** When the running ffmpeg started (ms since the epoch), or null between runs. */
@@ -160,6 +179,10 @@ interface Run {
   keyframesNoted: boolean;
   /** Set when the run was stopped to re-encode the source: the next one starts at once. */
   restartForKeyframes: boolean;
+  /** Low-latency mode: each rendition's parts and segments, cut from ffmpeg's pipe. */
+  ll: Map<string, LlRun> | null;
+  /** Wakes the supervisor to publish at once (a low-latency segment was completed). */
+  poke: () => void;
 }
 
 export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
@@ -189,6 +212,13 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   let reencodeSource = false;
   let keyframeReport: KeyframeReport | null = null;
 
+  /** Low-latency: each rendition's latest run, kept after it ended (its last parts). */
+  const llRuns = new Map<string, LlRun>();
+  const llListeners = new Set<() => void>();
+  const llChanged = () => {
+    for (const listener of llListeners) listener();
+  };
+
   const noteError = (message: string) => {
     errors.push(message);
     errors.splice(0, errors.length - 10);
@@ -215,12 +245,8 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     let progressed = false;
     for (const rendition of current.plan) {
       const dir = join(roomDir, rendition.name);
-      const text = await readFile(
-        privatePlaylistPath(roomDir, rendition.name, current.runId),
-        'utf8',
-      )
-        .catch(() => null);
-      if (!text) continue;
+      const parsed = await privatePlaylistOf(current, rendition.name);
+      if (!parsed) continue;
       const playlist = await playlistOf(rendition.name);
       // Sizes (for BANDWIDTH) are asked only of segments new to the playlist, so a poll
       // stats a file once, not the whole private window four times a second.
@@ -233,7 +259,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       };
       const added = playlist.ingest(
         current.runId,
-        parseMediaPlaylist(text),
+        parsed,
         sizeOf,
         current.clock.of?.captureStartMs ?? null,
       );
@@ -255,10 +281,19 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     return progressed;
   };
 
+  /** What ffmpeg (or, in low-latency mode, the agent's cutter) has finished of a run. */
+  const privatePlaylistOf = async (current: Run, name: string) => {
+    if (current.ll) return current.ll.get(name)?.output.privatePlaylist() ?? null;
+    const text = await readFile(privatePlaylistPath(roomDir, name, current.runId), 'utf8')
+      .catch(() => null);
+    return text ? parseMediaPlaylist(text) : null;
+  };
+
   /** Writes a rendition's public playlist and removes the files that fell out of it. */
   const publishPlaylist = async (name: string, playlist: RenditionPlaylist) => {
     const dir = join(roomDir, name);
     await writeFileAtomic(join(dir, 'index.m3u8'), playlist.render());
+    llChanged();
     for (const file of playlist.expired()) await rm(join(dir, basename(file)), { force: true });
   };
 
@@ -318,8 +353,11 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
         playlists.get(rendition.name)?.peakBitsPerSecond() ?? 0,
       );
     const audioRendition = current.plan.find((r) => r.kind === 'audio');
+    // In low-latency mode master.m3u8 lists the LL playlists (a player that does not know
+    // parts plays their segments); master-standard.m3u8 the plain ones.
+    const listed = options.lowLatency ? 'll.m3u8' : 'index.m3u8';
     const audio: MasterAudio | undefined = audioRendition && {
-      uri: `${audioRendition.name}/index.m3u8`,
+      uri: `${audioRendition.name}/${listed}`,
       codecs: await codecsOf(audioRendition.name),
       channels: 2,
     };
@@ -332,7 +370,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
         if (rendition.listed) {
           variants.push({
             name: rendition.name,
-            uri: `${rendition.name}/index.m3u8`,
+            uri: `${rendition.name}/${listed}`,
             bandwidth: Math.ceil(audioBandwidth),
             codecs,
           });
@@ -341,7 +379,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       }
       variants.push({
         name: rendition.name,
-        uri: `${rendition.name}/index.m3u8`,
+        uri: `${rendition.name}/${listed}`,
         // A variant's BANDWIDTH is all it plays: its video and the shared audio.
         bandwidth: Math.ceil(bandwidthOf(rendition) + audioBandwidth),
         width: rendition.width,
@@ -370,6 +408,16 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     const text = renderMasterPlaylist(variants, audio);
     if (text === lastMaster) return;
     lastMaster = text;
+    if (options.lowLatency) {
+      const standard = (uri: string) => uri.replace(/\/ll\.m3u8$/, '/index.m3u8');
+      await writeFileAtomic(
+        join(roomDir, STANDARD_MASTER),
+        renderMasterPlaylist(
+          variants.map((variant) => ({ ...variant, uri: standard(variant.uri) })),
+          audio && { ...audio, uri: standard(audio.uri) },
+        ),
+      );
+    }
     await writeFileAtomic(join(roomDir, 'master.m3u8'), text);
   };
 
@@ -441,17 +489,27 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     const source = await findSource(current.clientId);
     const plan = planLadder(current.ladder, source, { reencodeSource });
     const runId = `r${Date.now()}`;
-    for (const rendition of plan) await mkdir(join(roomDir, rendition.name), { recursive: true });
+    for (const rendition of plan) {
+      await mkdir(join(roomDir, rendition.name), { recursive: true });
+      // Made (or restored) now: low-latency segments are taken in as they are cut.
+      await playlistOf(rendition.name);
+    }
+    const lowLatency = options.lowLatency;
     const argv = buildLadderArgv({
       inputUrl: options.inputUrl,
       renditions: plan,
       segmentSeconds,
       roomDir,
       runId,
+      ...(lowLatency ? { partSeconds: lowLatency.partSeconds } : {}),
     }, options.backend);
     const child = spawn(options.ffmpegPath ?? 'ffmpeg', argv, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(lowLatency ? plan.map(() => 'pipe' as const) : [])],
     });
+    let started: Run | null = null;
+    const { ll, pipesClosed } = lowLatency
+      ? readFragmentPipes(child, plan, runId, () => started?.poke())
+      : { ll: null, pipesClosed: Promise.resolve() };
     // Within half a frame: RTMP timestamps are whole milliseconds.
     const toleranceSeconds = 0.5 / source.fps + 0.002;
     const probed = hasKeyframeProbe(plan);
@@ -488,14 +546,14 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
         noteError(`ffmpeg could not start: ${error.message}`);
         resolve();
       });
-    });
+    }).then(() => pipesClosed); // the last fragments are still in the pipes at exit
     log.info('ladder started', {
       run: runId,
       source: `${source.width}x${source.height}@${source.fps}`,
       renditions: plan.map((r) => r.name).join(','),
       ...(reencodeSource ? { sourceReencoded: true } : {}),
     });
-    return {
+    started = {
       runId,
       publisher: current,
       plan,
@@ -509,7 +567,60 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       segmentLengths,
       keyframesNoted: false,
       restartForKeyframes: false,
+      ll,
+      poke: () => {},
     };
+    return started;
+  };
+
+  /**
+   * Low-latency mode: reads rendition i's fragments from ffmpeg's file descriptor 3 + i into
+   * parts and segments. A part is news for waiting players at once; a segment also has to
+   * be taken into the public playlist, so it wakes the supervisor (`segmentDone`).
+   */
+  const readFragmentPipes = (
+    child: ChildProcess,
+    plan: PlannedRendition[],
+    runId: string,
+    segmentDone: () => void,
+  ) => {
+    const ll = new Map<string, LlRun>();
+    const closed: Promise<void>[] = [];
+    plan.forEach((rendition, index) => {
+      let segments = 0;
+      const output = createLlOutput({
+        dir: join(roomDir, rendition.name),
+        runId,
+        segmentSeconds,
+        listSize: PRIVATE_LIST_SIZE,
+        changed() {
+          if (output.segmentCount() === segments) return llChanged();
+          segments = output.segmentCount();
+          segmentDone();
+        },
+      });
+      const pipe = child.stdio[fragmentPipeFd(index)] as Readable;
+      pipe.on('data', (chunk: Buffer) => {
+        output.push(chunk);
+        const failure = output.failure();
+        if (failure) {
+          noteError(`could not read ${rendition.name}'s fragments: ${failure}`);
+          child.kill('SIGKILL');
+        }
+      });
+      closed.push(
+        new Promise<void>((resolve) => {
+          pipe.once('close', () => {
+            output.end();
+            resolve();
+          });
+        }),
+      );
+      const run = { runId, output };
+      ll.set(rendition.name, run);
+      llRuns.set(rendition.name, run);
+    });
+    return { ll, pipesClosed: Promise.all(closed).then(() => {}) };
   };
 
   /** Watches one run until ffmpeg exits; kills it when it stalls. */
@@ -521,8 +632,26 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     // The first segment may wait for the publisher's next keyframe (nginx starts a new
     // subscriber there) and for ffmpeg's probe: up to its 10 s window, then a segment.
     const firstSegmentMs = FIRST_SEGMENT_WAIT_MS + stallMs;
+    // A low-latency segment completed (even while the last one was being published) ends
+    // the wait: its parts are listed as the next segment's until it is taken in.
+    let poked = false;
+    let wakeNow: (() => void) | null = null;
+    current.poke = () => {
+      poked = true;
+      wakeNow?.();
+    };
     while (!exited) {
-      await Promise.race([current.exited, new Promise((r) => setTimeout(r, POLL_MS))]);
+      if (!poked) {
+        await Promise.race([
+          current.exited,
+          new Promise<void>((resolve) => {
+            wakeNow = resolve;
+            setTimeout(resolve, POLL_MS);
+          }),
+        ]);
+      }
+      poked = false;
+      wakeNow = null;
       if (
         await collect(current).catch((error) => {
           log.warn('could not publish new segments', { reason: (error as Error).message });
@@ -674,6 +803,16 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       advice: keyframeReport ? keyframeAdvice(keyframeReport, segmentSeconds) : null,
       sourceReencoded: run?.plan.some((r) => r.kind === 'video' && r.replacesCopy) ?? false,
     }),
+    lowLatencyView(name) {
+      const playlist = playlists.get(name);
+      const lowLatency = options.lowLatency;
+      if (!lowLatency || !playlist) return null;
+      return lowLatencyView(playlist, llRuns.get(name) ?? null, lowLatency.partTargetSeconds);
+    },
+    onLowLatencyChange(listener) {
+      llListeners.add(listener);
+      return () => llListeners.delete(listener);
+    },
     ffmpegPid: () => run?.child.pid ?? null,
     runStartedAt: () => run?.startedAt ?? null,
     liveSince: () => (state === 'live' ? wentLiveAt : null),
@@ -685,6 +824,9 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
           const files = keep.get(rendition.name) ?? new Set<string>();
           files.add(`${run.runId}.m3u8`);
           files.add(initSegmentName(run.runId));
+          // The parts a low-latency playlist may still list.
+          const ll = run.ll?.get(rendition.name)?.output;
+          for (const uri of ll ? ll.listedParts() : []) files.add(uri);
           keep.set(rendition.name, files);
         }
       }

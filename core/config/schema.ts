@@ -343,6 +343,11 @@ const encoder = z.strictObject({
         'segments stay on disk that long (at 5 Mbit/s for a whole ladder, ~1.1 GB a room ' +
         'for 30 min). 0: only the live window.',
     ),
+    lowLatency: flag().default(false).describe(
+      'Low-latency HLS (about 1.5 s behind the camera instead of 6): 0.2 s parts, blocking ' +
+        'playlist reloads. The standard playlists stay, over the same segments. Set it ' +
+        'for an event in its file (defaults.encoder.hls.lowLatency).',
+    ),
   }).prefault({}).describe('HLS and DASH output (the same CMAF segments).'),
   ladder,
 }).prefault({}).describe('The cloud encoder node: nginx-rtmp ingest, ffmpeg ladder, agent.');

@@ -20,6 +20,17 @@ export interface LadderJob {
   roomDir: string;
   /** Distinct per ffmpeg start (e.g. 'r000012'); every file of the run carries it. */
   runId: string;
+  /**
+   * Low-latency HLS: each rendition is written as fragmented MP4 of this many seconds per
+   * fragment to its own pipe (rendition i to file descriptor 3 + i), for the agent to cut
+   * into parts and segments (ll/ll_output.ts). Absent: ffmpeg's HLS muxer writes the files.
+   */
+  partSeconds?: number;
+}
+
+/** The file descriptor ffmpeg writes rendition `index`'s fragments to in low-latency mode. */
+export function fragmentPipeFd(index: number): number {
+  return 3 + index;
 }
 
 /** Entries in ffmpeg's private playlists: enough for the agent to poll at leisure. */
@@ -154,6 +165,28 @@ export function hlsArgs(
   ];
 }
 
+/**
+ * One rendition's fragmented MP4 on a pipe: the init segment (ftyp + an empty moov) first,
+ * then a fragment (moof + mdat) every `partSeconds` and at each keyframe, so a keyframe
+ * always starts a fragment and a segment can be cut there. default_base_moof: each
+ * fragment's offsets count from its own moof, so a fragment stands alone as an LL-HLS part.
+ * `-flush_packets 1`: each fragment leaves ffmpeg's I/O buffer as soon as it is complete,
+ * not when 32 KiB have gathered.
+ */
+export function fragmentPipeArgs(partSeconds: number, fd: number): string[] {
+  return [
+    '-f',
+    'mp4',
+    '-movflags',
+    '+empty_moov+default_base_moof+frag_keyframe+skip_trailer',
+    '-frag_duration',
+    String(Math.round(partSeconds * 1e6)),
+    '-flush_packets',
+    '1',
+    `pipe:${fd}`,
+  ];
+}
+
 function check(job: LadderJob, backend: VideoBackend): void {
   if (!Number.isFinite(job.segmentSeconds) || job.segmentSeconds <= 0) {
     throw new RangeError(`segmentSeconds must be a positive number, got ${job.segmentSeconds}`);
@@ -164,6 +197,9 @@ function check(job: LadderJob, backend: VideoBackend): void {
   // The segment name is a printf-style pattern: a % of the directory's would be misread.
   if (job.roomDir.includes('%')) throw new Error('roomDir must not contain %');
   if (job.renditions.length === 0) throw new Error('a ladder needs at least one rendition');
+  if (job.partSeconds !== undefined && !(job.partSeconds >= 0.05 && job.partSeconds <= 2)) {
+    throw new RangeError(`partSeconds must be 0.05-2, got ${job.partSeconds}`);
+  }
   const names = new Set<string>();
   for (const r of job.renditions) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(r.name) || names.has(r.name)) {
@@ -232,7 +268,7 @@ export function buildLadderArgv(job: LadderJob, backend: VideoBackend): string[]
   const videos = job.renditions.filter((r): r is PlannedVideo => r.kind === 'video');
   if (hasKeyframeProbe(job.renditions)) argv.push('-filter_complex', filterGraph(videos, backend));
 
-  for (const r of job.renditions) {
+  job.renditions.forEach((r, index) => {
     switch (r.kind) {
       case 'copy':
         // The publisher's own video untouched: no CPU, full quality. Its segments can only
@@ -259,7 +295,11 @@ export function buildLadderArgv(job: LadderJob, backend: VideoBackend): string[]
         argv.push('-map', '0:a:0', ...audioArgs(r.audioKbps));
         break;
     }
-    argv.push(...hlsArgs(job, r.name));
-  }
+    argv.push(
+      ...(job.partSeconds === undefined
+        ? hlsArgs(job, r.name)
+        : fragmentPipeArgs(job.partSeconds, fragmentPipeFd(index))),
+    );
+  });
   return argv;
 }

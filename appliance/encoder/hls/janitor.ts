@@ -12,12 +12,15 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** What an ffmpeg run writes: `<runId>-<n>.m4s`, `<runId>-init.mp4`, `<runId>.m3u8`. */
-const RUN_FILE = /^r\d+(-\d+\.m4s|-init\.mp4|\.m3u8)$/;
+/**
+ * What an ffmpeg run writes: `<runId>-<n>.m4s`, `<runId>-init.mp4`, `<runId>.m3u8`; in
+ * low-latency mode also the parts, `<runId>-<n>-p<k>.m4s` (ll/ll_output.ts).
+ */
+const RUN_FILE = /^r\d+(-\d+\.m4s|-\d+-p\d+\.m4s|-init\.mp4|\.m3u8)$/;
 /** Half-written files: ffmpeg's temp_file flag and writeFileAtomic. */
 const TEMPORARY_FILE = /\.tmp$/;
 /** The public playlists and the DASH manifest, removed only with their whole room. */
-const PUBLIC_PLAYLIST = /^(index\.m3u8|master\.m3u8|manifest\.mpd)$/;
+const PUBLIC_PLAYLIST = /^(index\.m3u8|master\.m3u8|master-standard\.m3u8|manifest\.mpd)$/;
 
 export type KeepFiles =
   | ReadonlyMap<string, ReadonlySet<string>>

@@ -35,6 +35,12 @@ export interface MasterAudio {
 /** The GROUP-ID every video variant names in its AUDIO attribute. */
 export const AUDIO_GROUP_ID = 'audio';
 
+/**
+ * In a low-latency room master.m3u8 lists the LL playlists; this one the same renditions'
+ * standard playlists (the same segments, no parts), for players and caches that want those.
+ */
+export const STANDARD_MASTER = 'master-standard.m3u8';
+
 const SAFE_URI = /^[^\s"]+$/;
 const SAFE_CODEC = /^[A-Za-z0-9.-]+$/;
 

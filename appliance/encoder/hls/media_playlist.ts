@@ -34,6 +34,12 @@ export interface StitchedSegment {
   bytes?: number;
 }
 
+export interface PlaylistHeader {
+  targetDuration: number;
+  mediaSequence: number;
+  discontinuitySequence: number;
+}
+
 export interface RenditionPlaylistOptions {
   /** The configured segment duration, seconds: the least EXT-X-TARGETDURATION. */
   targetDuration: number;
@@ -85,6 +91,8 @@ export interface RenditionPlaylist {
   averageBitsPerSecond(): number | null;
   /** The segments render() lists, oldest first (copies). */
   window(): StitchedSegment[];
+  /** The numbers render() heads the playlist with (the low-latency playlist's are the same). */
+  header(): PlaylistHeader;
   /** Every segment still on disk: the kept ones before the window, then the window (copies). */
   history(): StitchedSegment[];
   /** Every file name still needed: window and kept segments and their init segments. */
@@ -376,6 +384,11 @@ export function createRenditionPlaylist(options: RenditionPlaylistOptions): Rend
     peakBitsPerSecond: () => peak,
     averageBitsPerSecond: () => (totalSeconds > 0 ? totalBits / totalSeconds : null),
     window: () => windowSegments().map((segment) => ({ ...segment })),
+    header: () => ({
+      targetDuration,
+      mediaSequence: windowSegments()[0]?.sequence ?? nextSequence,
+      discontinuitySequence,
+    }),
     history: () => retained.map((segment) => ({ ...segment })),
     referencedFiles() {
       const names = new Set<string>();

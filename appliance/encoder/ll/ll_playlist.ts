@@ -30,6 +30,11 @@ export interface LlPlaylistInput {
   segments: LlSegment[];
   /** Parts of the segment being made (after the last listed segment). */
   pendingParts: LlPart[];
+  /**
+   * When the segment being made starts a new run: its init segment, and whether a seam
+   * comes before it (not for the very first media of the playlist).
+   */
+  pendingStartsRun?: { map: string; discontinuity: boolean } | null;
   /** The part the encoder writes next, for EXT-X-PRELOAD-HINT; null when none is coming. */
   nextPartUri: string | null;
   ended: boolean;
@@ -83,6 +88,9 @@ export function renderLowLatencyPlaylist(input: LlPlaylistInput): string {
     lines.push(`#EXTINF:${segment.durationSeconds.toFixed(5)},`, segment.uri);
   });
   if (!input.ended) {
+    const startsRun = input.pendingParts.length ? input.pendingStartsRun : null;
+    if (startsRun?.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+    if (startsRun && startsRun.map !== map) lines.push(`#EXT-X-MAP:URI="${startsRun.map}"`);
     lines.push(...input.pendingParts.map(partLine));
     if (input.nextPartUri) lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${input.nextPartUri}"`);
   } else {

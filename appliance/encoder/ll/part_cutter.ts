@@ -42,7 +42,7 @@ export interface PartCutter {
  * How far short of the target a segment may end at a keyframe: half a frame at 60 fps,
  * so a rung whose keyframes fall on the grid is never cut one GOP late by rounding.
  */
-const EARLY_SECONDS = 0.01;
+export const EARLY_SECONDS = 0.01;
 
 export function createPartCutter(options: PartCutterOptions): PartCutter {
   const { timescale } = options;

@@ -110,9 +110,15 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
 
   // Shared by both HLS locations; each location adds its own Cache-Control (an add_header
   // in a location replaces every inherited one, so the set is written out in full).
-  const hlsLocation = (pattern: string, cacheControl: string, why: string, extra: string[]) => [
+  const hlsLocation = (
+    pattern: string,
+    cacheControl: string,
+    why: string,
+    extra: string[],
+    content = [`      alias ${hlsRoot}/$room/$hls_file;`],
+  ) => [
     `    location ~ "${pattern}" {`,
-    `      alias ${hlsRoot}/$room/$hls_file;`,
+    ...content,
     ...note(
       '      ',
       'CORS preflight (a player adding a Range header triggers one): it carries no',
@@ -157,15 +163,31 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
       "Native HLS players (Safari, iOS) fetch a playlist's URIs as written, without the",
       "page's query: each URI gets this request's token. sub_filter matches literal text;",
       'these are the only places URIs end in our playlists: a variant line, a segment',
-      "line, the init segment's EXT-X-MAP. The response then has no Content-Length",
-      '(chunked) and no Last-Modified; it differs per viewer, so a cache in front must key',
-      'playlists on the whole query.',
+      "line, the init segment's EXT-X-MAP, a part's or a preload hint's URI attribute.",
+      'The response then has no Content-Length (chunked) and no Last-Modified; it differs',
+      'per viewer, so a cache in front must key playlists on the whole query.',
     ),
     '      sub_filter_types application/vnd.apple.mpegurl;',
     '      sub_filter_once off;',
     `      sub_filter '/index.m3u8\\n' '/index.m3u8?${token}\\n';`,
+    `      sub_filter '/ll.m3u8\\n' '/ll.m3u8?${token}\\n';`,
     `      sub_filter '.m4s\\n' '.m4s?${token}\\n';`,
+    `      sub_filter '.m4s"' '.m4s?${token}"';`,
     `      sub_filter '-init.mp4"' '-init.mp4?${token}"';`,
+  ];
+
+  // Low-latency playlists are the agent's to answer (a blocking reload waits for the next
+  // part): nginx checks the token, then passes the request on with its query.
+  const lowLatencyProxy = [
+    `      proxy_pass ${input.hookBaseUrl}/ll/$room/$ll_rendition/ll.m3u8$is_args$args;`,
+    ...note(
+      '      ',
+      'A blocking reload is held up to 3 target durations (30 s at most).',
+      "At `crit` only: nginx's error lines (the agent restarting) quote the request line,",
+      'and with it the playback token.',
+    ),
+    '      proxy_read_timeout 40s;',
+    `      error_log ${p('logs/error.log')} crit;`,
   ];
 
   // The DASH manifest's own: its segment and init URLs are XML attribute values (so the
@@ -313,10 +335,17 @@ export function renderEncoderNginxConf(input: EncoderNginxInput): string {
     "    # its segments and init files. ffmpeg's own <run>.m3u8, its .tmp files and directories",
     '    # match nothing here and get the 404 below.',
     ...hlsLocation(
-      `^/hls/${room}/(?<hls_file>master\\.m3u8|${rendition}/index\\.m3u8)$`,
+      `^/hls/${room}/(?<hls_file>master\\.m3u8|master-standard\\.m3u8|${rendition}/index\\.m3u8)$`,
       'no-cache',
       'Live playlists change with every segment: always revalidate.',
       tokenInPlaylists,
+    ),
+    ...hlsLocation(
+      `^/hls/${room}/(?<ll_rendition>${rendition})/ll\\.m3u8$`,
+      'no-cache',
+      'Live playlists change with every part: always revalidate.',
+      tokenInPlaylists,
+      lowLatencyProxy,
     ),
     ...hlsLocation(
       `^/hls/${room}/(?<hls_file>manifest\\.mpd)$`,

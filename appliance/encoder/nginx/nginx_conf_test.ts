@@ -152,7 +152,7 @@ http {
     # Only the names players ask for: the master playlist, each rendition's playlist, and
     # its segments and init files. ffmpeg's own <run>.m3u8, its .tmp files and directories
     # match nothing here and get the 404 below.
-    location ~ "^/hls/(?<room>[a-z0-9][a-z0-9-]{0,62})/(?<hls_file>master\\.m3u8|[a-z0-9][a-z0-9_-]{0,31}/index\\.m3u8)$" {
+    location ~ "^/hls/(?<room>[a-z0-9][a-z0-9-]{0,62})/(?<hls_file>master\\.m3u8|master-standard\\.m3u8|[a-z0-9][a-z0-9_-]{0,31}/index\\.m3u8)$" {
       alias ${dir}/hls/$room/$hls_file;
       # CORS preflight (a player adding a Range header triggers one): it carries no
       # credentials and gets no content, so it is answered without a token check.
@@ -181,13 +181,60 @@ http {
       # Native HLS players (Safari, iOS) fetch a playlist's URIs as written, without the
       # page's query: each URI gets this request's token. sub_filter matches literal text;
       # these are the only places URIs end in our playlists: a variant line, a segment
-      # line, the init segment's EXT-X-MAP. The response then has no Content-Length
-      # (chunked) and no Last-Modified; it differs per viewer, so a cache in front must key
-      # playlists on the whole query.
+      # line, the init segment's EXT-X-MAP, a part's or a preload hint's URI attribute.
+      # The response then has no Content-Length (chunked) and no Last-Modified; it differs
+      # per viewer, so a cache in front must key playlists on the whole query.
       sub_filter_types application/vnd.apple.mpegurl;
       sub_filter_once off;
       sub_filter '/index.m3u8\\n' '/index.m3u8?e=$arg_e&s=$arg_s&t=$arg_t\\n';
+      sub_filter '/ll.m3u8\\n' '/ll.m3u8?e=$arg_e&s=$arg_s&t=$arg_t\\n';
       sub_filter '.m4s\\n' '.m4s?e=$arg_e&s=$arg_s&t=$arg_t\\n';
+      sub_filter '.m4s"' '.m4s?e=$arg_e&s=$arg_s&t=$arg_t"';
+      sub_filter '-init.mp4"' '-init.mp4?e=$arg_e&s=$arg_s&t=$arg_t"';
+    }
+    location ~ "^/hls/(?<room>[a-z0-9][a-z0-9-]{0,62})/(?<ll_rendition>[a-z0-9][a-z0-9_-]{0,31})/ll\\.m3u8$" {
+      proxy_pass http://127.0.0.1:18082/hooks/Zx9_hook-token/ll/$room/$ll_rendition/ll.m3u8$is_args$args;
+      # A blocking reload is held up to 3 target durations (30 s at most).
+      # At \`crit\` only: nginx's error lines (the agent restarting) quote the request line,
+      # and with it the playback token.
+      proxy_read_timeout 40s;
+      error_log ${dir}/nginx/logs/error.log crit;
+      # CORS preflight (a player adding a Range header triggers one): it carries no
+      # credentials and gets no content, so it is answered without a token check.
+      if ($request_method = OPTIONS) {
+        add_header Access-Control-Allow-Origin "https://watch.example.org";
+        add_header Access-Control-Allow-Methods "GET, HEAD, OPTIONS";
+        add_header Access-Control-Allow-Headers "Range";
+        add_header Access-Control-Max-Age "86400";
+        return 204;
+      }
+      # Playback token, exactly as core/wire/playback_token.ts signs it.
+      secure_link $arg_t,$arg_e;
+      secure_link_md5 "$arg_e:$room:$arg_s $playback_secret";
+      if ($secure_link = "") {
+        return 403; # missing, mutated, or for another room or session
+      }
+      if ($secure_link = "0") {
+        return 403; # expired
+      }
+      access_log ${dir}/nginx/logs/hls-access.log roomcast_hls if=$roomcast_viewer_request;
+      # \`always\`: a player must read a 403 (to renew its token) or 404, not a CORS failure.
+      add_header Access-Control-Allow-Origin "https://watch.example.org" always;
+      add_header Access-Control-Expose-Headers "Content-Length, Content-Range" always;
+      # Live playlists change with every part: always revalidate.
+      add_header Cache-Control "no-cache";
+      # Native HLS players (Safari, iOS) fetch a playlist's URIs as written, without the
+      # page's query: each URI gets this request's token. sub_filter matches literal text;
+      # these are the only places URIs end in our playlists: a variant line, a segment
+      # line, the init segment's EXT-X-MAP, a part's or a preload hint's URI attribute.
+      # The response then has no Content-Length (chunked) and no Last-Modified; it differs
+      # per viewer, so a cache in front must key playlists on the whole query.
+      sub_filter_types application/vnd.apple.mpegurl;
+      sub_filter_once off;
+      sub_filter '/index.m3u8\\n' '/index.m3u8?e=$arg_e&s=$arg_s&t=$arg_t\\n';
+      sub_filter '/ll.m3u8\\n' '/ll.m3u8?e=$arg_e&s=$arg_s&t=$arg_t\\n';
+      sub_filter '.m4s\\n' '.m4s?e=$arg_e&s=$arg_s&t=$arg_t\\n';
+      sub_filter '.m4s"' '.m4s?e=$arg_e&s=$arg_s&t=$arg_t"';
       sub_filter '-init.mp4"' '-init.mp4?e=$arg_e&s=$arg_s&t=$arg_t"';
     }
     location ~ "^/hls/(?<room>[a-z0-9][a-z0-9-]{0,62})/(?<hls_file>manifest\\.mpd)$" {

@@ -60,6 +60,7 @@ export function Controls(props: ControlsProps) {
         <LiveBadge
           behindLive={snapshot.behindLive}
           nearLive={snapshot.nearLive}
+          latency={snapshot.latencySeconds}
           onGoLive={props.onGoLive}
         />
       )}

@@ -3,7 +3,7 @@
 import Hls, { type ErrorData, ErrorTypes, Events } from 'hls.js/light';
 import type { Engine, EngineOptions } from './engine.ts';
 import { withToken } from './token.ts';
-import { hlsTuning } from './tuning.ts';
+import { hlsTuning, tuneBuiltHls } from './tuning.ts';
 
 /** Media errors closer together than this count as a repeat of the same problem. */
 const MEDIA_ERROR_REPEAT_MS = 10_000;
@@ -19,6 +19,7 @@ export function createHlsEngine(options: EngineOptions): Engine {
     // Playlists and segments are fetched with XHR: open each one on the tokenized URL.
     xhrSetup: (xhr, url) => xhr.open('GET', tokenized(url), true),
   });
+  tuneBuiltHls(hls.config, options.latency);
 
   let manifestParsed = false;
   let mediaErrors = 0;

@@ -2,8 +2,8 @@
 
 /**
  * How far beyond the player's target latency still counts as live. hls.js aims at its
- * target (3 segments, 6 s by default) and drifts around it by about a segment while
- * playlists refresh; 3 s more than the target is a delay a viewer would notice and want to
+ * target (3 segments, 6 s by default; PART-HOLD-BACK, 0.75 s, on LL-HLS playlists) and
+ * drifts around it by about a segment while playlists refresh; 3 s more than the target is a delay a viewer would notice and want to
  * skip, anything less is just how live HLS is.
  */
 export const NEAR_LIVE_SLACK_S = 3;
@@ -31,6 +31,51 @@ export function describeBehind(behindS: number): string {
 /** `data-behind-live`: seconds with one decimal, '' when unknown. */
 export function behindLiveAttribute(behindS: number | null): string {
   return behindS === null || !Number.isFinite(behindS) ? '' : behindS.toFixed(1);
+}
+
+/**
+ * A frame dated this far in the future still counts as "just now": the capture clock that
+ * stamps PROGRAM-DATE-TIME and the viewer's clock are two NTP clients that may disagree by
+ * a little. More than that is a wrong clock, not a latency.
+ */
+export const LATENCY_CLOCK_SKEW_S = 1;
+/** Older than this the date is not worth showing (a stale or bogus PROGRAM-DATE-TIME). */
+export const LATENCY_MAX_S = 3600;
+
+/**
+ * Glass-to-glass latency: how old the frame on screen is, from its wall-clock date
+ * (`playingDateMs`, the playlists' PROGRAM-DATE-TIME, i.e. the collector's capture clock)
+ * and ours. Null when there is no date or the figure would be absurd.
+ */
+export function glassToGlassSeconds(playingDateMs: number | null, nowMs: number): number | null {
+  if (playingDateMs === null || !Number.isFinite(playingDateMs)) return null;
+  const seconds = (nowMs - playingDateMs) / 1000;
+  if (seconds < -LATENCY_CLOCK_SKEW_S || seconds > LATENCY_MAX_S) return null;
+  return Math.max(0, seconds);
+}
+
+/**
+ * The latency on the badge: "1.2 s" below 10 s (where tenths are what a tuning changes),
+ * "14 s" above, "1:05" from a minute.
+ */
+export function formatLatency(latencyS: number): string {
+  const tenths = Math.round(latencyS * 10) / 10;
+  if (tenths < 10) return `${tenths.toFixed(1)} s`;
+  const seconds = Math.round(latencyS);
+  if (seconds < 60) return `${seconds} s`;
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** The same for screen readers: "1.2 seconds behind the camera" (no "1.0 seconds"). */
+export function describeLatency(latencyS: number): string {
+  const tenths = Math.round(latencyS * 10) / 10;
+  const amount = tenths < 10 ? tenths : Math.round(latencyS);
+  return `${amount} ${amount === 1 ? 'second' : 'seconds'} behind the camera`;
+}
+
+/** `data-latency`: seconds with three decimals, '' when unknown. */
+export function latencyAttribute(latencyS: number | null): string {
+  return latencyS === null || !Number.isFinite(latencyS) ? '' : latencyS.toFixed(3);
 }
 
 export interface TimeRange {

@@ -3,8 +3,14 @@ import { test } from 'node:test';
 import {
   behindLiveAttribute,
   describeBehind,
+  describeLatency,
   formatBehind,
+  formatLatency,
+  glassToGlassSeconds,
   isNearLive,
+  LATENCY_CLOCK_SKEW_S,
+  LATENCY_MAX_S,
+  latencyAttribute,
   NEAR_LIVE_SLACK_S,
   seekTarget,
 } from './live.ts';
@@ -30,6 +36,44 @@ test('data-behind-live has one decimal, empty when unknown', () => {
   assert.equal(behindLiveAttribute(13.96), '14.0');
   assert.equal(behindLiveAttribute(null), '');
   assert.equal(behindLiveAttribute(Number.NaN), '');
+});
+
+test('glass-to-glass: the age of the frame on screen, null when unknown or absurd', () => {
+  const now = Date.parse('2025-05-01T10:00:00Z');
+  assert.equal(glassToGlassSeconds(now - 1234, now), 1.234);
+  assert.equal(glassToGlassSeconds(null, now), null);
+  assert.equal(glassToGlassSeconds(Number.NaN, now), null);
+  // A frame dated slightly ahead: the two clocks disagree a little, so "no delay".
+  assert.equal(glassToGlassSeconds(now + 400, now), 0);
+  assert.equal(glassToGlassSeconds(now + LATENCY_CLOCK_SKEW_S * 1000, now), 0);
+  assert.equal(glassToGlassSeconds(now + LATENCY_CLOCK_SKEW_S * 1000 + 1, now), null);
+  assert.equal(glassToGlassSeconds(now - LATENCY_MAX_S * 1000, now), LATENCY_MAX_S);
+  assert.equal(glassToGlassSeconds(now - LATENCY_MAX_S * 1000 - 1, now), null);
+});
+
+test('latency on the badge: tenths below 10 s, whole seconds above, minutes from 60 s', () => {
+  assert.equal(formatLatency(0), '0.0 s');
+  assert.equal(formatLatency(1.234), '1.2 s');
+  assert.equal(formatLatency(9.94), '9.9 s');
+  // Rounds up to ten: shown as whole seconds, not "10.0 s".
+  assert.equal(formatLatency(9.96), '10 s');
+  assert.equal(formatLatency(14.4), '14 s');
+  assert.equal(formatLatency(59.6), '1:00');
+  assert.equal(formatLatency(125), '2:05');
+});
+
+test('latency for screen readers', () => {
+  assert.equal(describeLatency(1.234), '1.2 seconds behind the camera');
+  assert.equal(describeLatency(1.02), '1 second behind the camera');
+  assert.equal(describeLatency(0.5), '0.5 seconds behind the camera');
+  assert.equal(describeLatency(14.4), '14 seconds behind the camera');
+});
+
+test('data-latency has three decimals, empty when unknown', () => {
+  assert.equal(latencyAttribute(1.2344), '1.234');
+  assert.equal(latencyAttribute(0), '0.000');
+  assert.equal(latencyAttribute(null), '');
+  assert.equal(latencyAttribute(Number.NaN), '');
 });
 
 test('seeking stays in the seekable range and forward stops at the live position', () => {

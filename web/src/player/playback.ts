@@ -20,7 +20,7 @@ import {
   type MenuLevel,
   qualityMenu,
 } from './levels.ts';
-import { isNearLive, seekTarget } from './live.ts';
+import { glassToGlassSeconds, isNearLive, seekTarget } from './live.ts';
 import { createNativeEngine } from './native_engine.ts';
 import { createProgressWatch } from './progress.ts';
 import { retryDelayMs } from './retry.ts';
@@ -58,6 +58,12 @@ export interface PlaybackSnapshot {
   audioOnly: boolean;
   behindLive: number | null;
   nearLive: boolean;
+  /**
+   * Glass-to-glass latency, seconds: how long ago the camera saw the frame on screen (from
+   * the playlists' PROGRAM-DATE-TIME); null when unknown. Read with every snapshot, so as
+   * often as the position (every timeupdate, at least once a second).
+   */
+  latencySeconds: number | null;
   /** Expiry (as the edge wrote it) of the token in use; '' when none. */
   tokenExpires: string;
   /** Autoplay was only allowed muted. */
@@ -471,6 +477,7 @@ export function createPlayback({ roomId, latency }: PlaybackOptions): Playback {
         audioOnly,
         behindLive,
         nearLive: isNearLive(behindLive, engine?.targetLatency() ?? null),
+        latencySeconds: glassToGlassSeconds(engine?.playingDate() ?? null, Date.now()),
         tokenExpires: keeper.current()?.expiresAt ?? '',
         needsUnmute,
         needsTap,

@@ -8,6 +8,9 @@ export function latencyModeFrom(search: string): LatencyMode {
   return new URLSearchParams(search).get('latency') === 'low' ? 'low' : 'default';
 }
 
+/** Target durations behind the edge in low mode, for playlists without a hold-back. */
+const LOW_SYNC_DURATION_COUNT = 1.5;
+
 /**
  * Both modes:
  * - `backBufferLength: 30`: keep 30 s behind the playhead for short rewinds, drop the rest
@@ -15,23 +18,42 @@ export function latencyModeFrom(search: string): LatencyMode {
  * - `enableWorker: false`: the pages' Content-Security-Policy allows scripts from our own
  *   origin only, and hls.js starts its worker from a blob: URL. Our segments are fMP4, which
  *   hls.js passes through without transmuxing, so the main thread loses little.
+ * - LL-HLS on: `lowLatencyMode` is true by hls.js's default and nothing here turns it off.
+ *   The encoder serves ordinary playlists, or LL-HLS ones when the event switches it on
+ *   (EXT-X-PART with a 0.25 s PART-TARGET, SERVER-CONTROL with CAN-BLOCK-RELOAD and
+ *   PART-HOLD-BACK=0.75). On those hls.js loads parts, reloads the playlist with blocking
+ *   requests (`_HLS_msn`/`_HLS_part`; withToken keeps them) and plays PART-HOLD-BACK behind
+ *   the edge.
  *
- * default — hls.js's own live settings: start and stay 3 target durations behind the live
- *   edge (`liveSyncDurationCount: 3`, 6 s with 2 s segments), normal playback rate. The
- *   most robust against segments arriving late.
- * low — `liveSyncDurationCount: 1.5`: 1.5 target durations (3 s with 2 s segments); hls.js
- *   multiplies it by the target duration, so a fraction is fine. `lowLatencyMode: true` (it
- *   would also use LL-HLS parts; our playlists have none) is what lets hls.js catch up by
- *   playing faster, at most 1.5× (`maxLiveSyncPlaybackRate`), when it drifts behind its
- *   target, e.g. after a rebuffer. The price: less buffer, so more stalls on a bad network.
+ * How far behind the edge hls.js plays (1.7, `targetLatency` in
+ * src/controller/latency-controller.ts): PART-HOLD-BACK in lowLatencyMode, else HOLD-BACK;
+ * when the playlist names neither (our ordinary ones have no SERVER-CONTROL),
+ * `liveSyncDurationCount` target durations. But a `liveSyncDurationCount` or
+ * `liveSyncDuration` given to `new Hls()` overrides both hold-backs: low mode passed 1.5
+ * there and so played LL-HLS 3 s behind instead of 0.75 s. It is now set on `hls.config`
+ * once hls.js is built (`tuneBuiltHls`), where hls.js reads it only when there is no
+ * hold-back.
+ *
+ * default — hls.js's own live settings, normal playback rate. Ordinary playlists: 3 target
+ *   durations behind (6 s with 2 s segments), the most robust against segments arriving
+ *   late. LL-HLS: PART-HOLD-BACK.
+ * low — ordinary playlists: 1.5 target durations (3 s with 2 s segments; hls.js multiplies
+ *   it by the target duration, so a fraction is fine). LL-HLS: PART-HOLD-BACK too, the
+ *   encoder's own promise of how close its parts can be played. And it catches up by
+ *   playing faster, at most 1.5× (`maxLiveSyncPlaybackRate`, which hls.js honours only in
+ *   lowLatencyMode), when it drifts behind its target, e.g. after a rebuffer. The price:
+ *   less buffer, so more stalls on a bad network.
  */
 export function hlsTuning(mode: LatencyMode): Partial<HlsConfig> {
   const common: Partial<HlsConfig> = { backBufferLength: 30, enableWorker: false };
   if (mode === 'default') return common;
-  return {
-    ...common,
-    lowLatencyMode: true,
-    liveSyncDurationCount: 1.5,
-    maxLiveSyncPlaybackRate: 1.5,
-  };
+  return { ...common, lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 };
+}
+
+/**
+ * The settings that must go on `hls.config` after `new Hls()`, not into it (see above):
+ * how far behind to play playlists that name no hold-back.
+ */
+export function tuneBuiltHls(config: HlsConfig, mode: LatencyMode): void {
+  if (mode === 'low') config.liveSyncDurationCount = LOW_SYNC_DURATION_COUNT;
 }
