@@ -16,7 +16,14 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { DEFAULT_LADDER } from '../core/wire/ladder.ts';
-import { buildLadderArgv, gopFrames, hlsArgs } from '../appliance/encoder/ffmpeg/argv.ts';
+import {
+  buildLadderArgv,
+  fragmentPipeFd,
+  gopFrames,
+  hlsArgs,
+} from '../appliance/encoder/ffmpeg/argv.ts';
+import { createLlOutput, LOW_LATENCY_PARTS } from '../appliance/encoder/ll/ll_output.ts';
+import type { Readable } from 'node:stream';
 import { softwareBackend } from '../appliance/encoder/ffmpeg/backends/software.ts';
 import { planLadder, type PlannedRendition } from '../appliance/encoder/ffmpeg/ladder_plan.ts';
 import { writeSection } from './report.ts';
@@ -40,28 +47,63 @@ interface Measure {
   wallSeconds: number;
 }
 
-/** Runs one ffmpeg with `-benchmark`; its last line says `bench: utime=…s stime=…s rtime=…s`. */
-function ffmpegWithBenchmark(argv: string[]): Promise<Measure> {
+/**
+ * Runs one ffmpeg with `-benchmark`; its last line says `bench: utime=…s stime=…s rtime=…s`.
+ * `pipes`: low-latency mode, whose fragments come on file descriptors 3, 4, …: each is read
+ * as the agent reads it (ll_output.ts), and this process's CPU for that is counted too.
+ */
+function ffmpegWithBenchmark(
+  argv: string[],
+  pipes: { dir: string; runId: string }[] = [],
+): Promise<Measure> {
   return new Promise((resolve, reject) => {
     // The ladder argv logs warnings only; the bench line is printed at info level.
     const level = argv.indexOf('-loglevel');
     const args = level < 0 ? argv : [...argv.slice(0, level), ...argv.slice(level + 2)];
-    const child = spawn('ffmpeg', ['-benchmark', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const agentBefore = process.cpuUsage();
+    const child = spawn('ffmpeg', ['-benchmark', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe', ...pipes.map(() => 'pipe' as const)],
+    });
+    const closed = pipes.map(({ dir, runId }, index) => {
+      const output = createLlOutput({ dir, runId, segmentSeconds: 2, listSize: 10, changed() {} });
+      const pipe = child.stdio[fragmentPipeFd(index)] as Readable;
+      pipe.on('data', (chunk: Buffer) => output.push(chunk));
+      return new Promise<void>((done) => pipe.once('close', () => done(output.end())));
+    });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk).slice(-8000)));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk).slice(-8000)));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    child.on('exit', async (code) => {
+      await Promise.all(closed);
+      const agent = process.cpuUsage(agentBefore);
+      const agentSeconds = pipes.length ? (agent.user + agent.system) / 1e6 : 0;
       const match = /bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(stderr);
       if (code !== 0 || !match) return reject(new Error(`ffmpeg failed (${code}):\n${stderr}`));
-      resolve({ cpuSeconds: Number(match[1]) + Number(match[2]), wallSeconds: Number(match[3]) });
+      resolve({
+        cpuSeconds: Number(match[1]) + Number(match[2]) + agentSeconds,
+        wallSeconds: Number(match[3]),
+      });
     });
   });
 }
 
-async function ladder(input: string, dir: string, renditions: PlannedRendition[], runId: string) {
+async function ladder(
+  input: string,
+  dir: string,
+  renditions: PlannedRendition[],
+  runId: string,
+  partSeconds?: number,
+) {
   for (const r of renditions) await mkdir(join(dir, r.name), { recursive: true });
   return buildLadderArgv(
-    { inputUrl: input, renditions, segmentSeconds: 2, roomDir: dir, runId },
+    {
+      inputUrl: input,
+      renditions,
+      segmentSeconds: 2,
+      roomDir: dir,
+      runId,
+      ...(partSeconds ? { partSeconds } : {}),
+    },
     softwareBackend,
   );
 }
@@ -137,13 +179,18 @@ async function main() {
     const oneDecode: Measure[] = [];
     const perRendition: Measure[] = [];
     const plain: Measure[] = [];
+    const lowLatency: Measure[] = [];
     for (let round = 0; round < rounds; round++) {
       // Rotate which goes first, so none always meets a warmer or busier machine.
-      const order = ['one', 'per', 'ref'].map((_, i, all) => all[(i + round) % all.length]!);
+      const order = ['one', 'per', 'ref', 'll'].map((_, i, all) => all[(i + round) % all.length]!);
       for (const which of order) {
         const out = join(dir, `${which}-${round}`);
         if (which === 'one') {
           oneDecode.push(await ffmpegWithBenchmark(await ladder(input, out, plan, `r${round}`)));
+        } else if (which === 'll') {
+          const argv = await ladder(input, out, plan, `r${round}`, LOW_LATENCY_PARTS.partSeconds);
+          const pipes = plan.map((r) => ({ dir: join(out, r.name), runId: `r${round}` }));
+          lowLatency.push(await ffmpegWithBenchmark(argv, pipes));
         } else if (which === 'ref') {
           plain.push(await ffmpegWithBenchmark(await reference(input, out, plan)));
         } else {
@@ -165,6 +212,7 @@ async function main() {
     const one = { cpu: mean(oneDecode, 'cpuSeconds'), wall: mean(oneDecode, 'wallSeconds') };
     const per = { cpu: mean(perRendition, 'cpuSeconds'), wall: mean(perRendition, 'wallSeconds') };
     const ref = { cpu: mean(plain, 'cpuSeconds'), wall: mean(plain, 'wallSeconds') };
+    const ll = { cpu: mean(lowLatency, 'cpuSeconds'), wall: mean(lowLatency, 'wallSeconds') };
     const rungs = plan.map((r) => r.name).join(', ');
     const lines = [
       `Input: ${seconds} s of ${width}x${height}p30 testsrc2 + sine (H.264 superfast, 2 s GOP, AAC, FLV).`,
@@ -181,6 +229,9 @@ async function main() {
       `| one ffmpeg per rendition, all at once | ${per.cpu.toFixed(1)} | ${
         (per.cpu / seconds).toFixed(2)
       } | ${(seconds / per.wall).toFixed(2)}x |`,
+      `| the same ladder in low-latency mode (fMP4 pipes, parts cut by the agent) | ${
+        ll.cpu.toFixed(1)
+      } | ${(ll.cpu / seconds).toFixed(2)} | ${(seconds / ll.wall).toFixed(2)}x |`,
       `| plain one-process reference (audio per variant, no fps, no probe) | ${
         ref.cpu.toFixed(1)
       } | ${(ref.cpu / seconds).toFixed(2)} | ${(seconds / ref.wall).toFixed(2)}x |`,
@@ -188,7 +239,12 @@ async function main() {
       `One ffmpeg per rendition uses **${(per.cpu / one.cpu).toFixed(2)}×** the CPU of the ` +
       `one-decode ladder and runs at ${(one.wall / per.wall).toFixed(2)}× its speed. ` +
       `The ladder uses **${(one.cpu / ref.cpu).toFixed(2)}×** the CPU of the plain reference ` +
-      `(goal ≤ 1.00×: ${one.cpu <= ref.cpu ? 'met' : 'not met'}).`,
+      `(goal ≤ 1.00×: ${one.cpu <= ref.cpu ? 'met' : 'not met'}). ` +
+      `Low-latency mode, ffmpeg and the agent's part cutting together, uses **${
+        (ll.cpu / one.cpu).toFixed(2)
+      }×** the CPU of the standard ladder (goal ≤ 1.10×: ${
+        ll.cpu <= one.cpu * 1.1 ? 'met' : 'not met'
+      }).`,
     ];
     console.log(lines.join('\n'));
     if (values.write) await writeSection('Encoder ladder', lines.join('\n'));

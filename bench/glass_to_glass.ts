@@ -10,11 +10,21 @@
 //   default   2 s segments and keyframes, hls.js defaults (3 target durations behind live)
 //   1s        1 s segments and keyframes, hls.js defaults
 //   1s+low    1 s segments, the page's `?latency=low` hls.js tuning
+//   ll        2 s segments, LL-HLS (encoder.hls.lowLatency: 0.2 s parts, blocking reload)
+// Each also measures how long after the room went live (the publish) the first media can be
+// played: the master playlist is out and a rendition lists a part (LL) or a segment.
 // Env: SECONDS (sampling window per setting, default 30), WARMUP (s of playing before
 // sampling, default 8), ROUNDS (default 1; settings alternate between rounds).
 import { rm } from 'node:fs/promises';
 import { launchChromium } from '../core/testing/chromium.ts';
-import { demoRoomLive, prepareDemo, startDemo, waitFor } from '../e2e/support/demo.ts';
+import {
+  demoRoomLive,
+  type DemoSetup,
+  prepareDemo,
+  startDemo,
+  waitFor,
+} from '../e2e/support/demo.ts';
+import type { RunningProcess } from '../core/testing/process.ts';
 import { percentile, sampleFrameAges } from '../e2e/support/latency.ts';
 import { writeSection } from './report.ts';
 
@@ -22,28 +32,56 @@ interface Setting {
   name: string;
   segmentSeconds: number;
   query: string;
+  lowLatency: boolean;
 }
 
 const SETTINGS: Setting[] = [
-  { name: 'default', segmentSeconds: 2, query: '' },
-  { name: '1s', segmentSeconds: 1, query: '' },
-  { name: '1s+low', segmentSeconds: 1, query: '?latency=low' },
+  { name: 'default', segmentSeconds: 2, query: '', lowLatency: false },
+  { name: '1s', segmentSeconds: 1, query: '', lowLatency: false },
+  { name: '1s+low', segmentSeconds: 1, query: '?latency=low', lowLatency: false },
+  { name: 'll', segmentSeconds: 2, query: '', lowLatency: true },
 ];
 const SECONDS = Number(process.env.SECONDS ?? 30);
 const WARMUP = Number(process.env.WARMUP ?? 8);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Latency samples (ms), one every 250 ms over SECONDS of playing. */
-async function measure(setting: Setting): Promise<number[]> {
+/**
+ * From now (the room just went live) until a player could start: the master playlist is out
+ * and its first rendition lists a part (LL-HLS) or a segment. Polled every 50 ms.
+ */
+async function untilPlayable(setup: DemoSetup, run: RunningProcess): Promise<number> {
+  const from = Date.now();
+  const grant = await waitFor('a playback grant', run, async () => {
+    const response = await fetch(`${setup.edgeUrl}/api/v1/public/rooms/demo/playback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    return response.ok ? await response.json() : null;
+  });
+  await waitFor('playable media', run, async () => {
+    const master = await fetch(grant.url);
+    if (!master.ok) return false;
+    const first = (await master.text()).split('\n').find((line) => line && !line.startsWith('#'));
+    const media = first && await (await fetch(new URL(first, grant.url))).text();
+    return Boolean(media && /^(#EXT-X-PART:|#EXTINF:)/m.test(media));
+  }, 40_000);
+  return Date.now() - from;
+}
+
+/** Latency samples (ms), one every 250 ms over SECONDS of playing; time to playable media. */
+async function measure(setting: Setting): Promise<{ samples: number[]; playableMs: number }> {
   const setup = await prepareDemo({
     ROOMCAST_ENCODER_HLS_SEGMENT_SECONDS: String(setting.segmentSeconds),
     ROOMCAST_COLLECTOR_OUTPUT_GOP_SECONDS: String(setting.segmentSeconds),
+    ROOMCAST_ENCODER_HLS_LOW_LATENCY: String(setting.lowLatency),
   });
   const demo = await startDemo(setup);
   const browser = await launchChromium();
   try {
     await demoRoomLive(setup, demo);
+    const playableMs = await untilPlayable(setup, demo);
     const page = await browser.newPage();
     await page.goto(`${setup.edgeUrl}/watch/demo${setting.query}`);
     await waitFor(
@@ -56,7 +94,7 @@ async function measure(setting: Setting): Promise<number[]> {
     if (samples.length < SECONDS * 2) {
       throw new Error(`${setting.name}: only ${samples.length} samples (no playing date?)`);
     }
-    return samples;
+    return { samples, playableMs };
   } finally {
     await browser.close();
     await demo.stop();
@@ -65,12 +103,14 @@ async function measure(setting: Setting): Promise<number[]> {
 }
 
 const results = new Map<string, number[]>(SETTINGS.map((s) => [s.name, []]));
+const playable = new Map<string, number[]>(SETTINGS.map((s) => [s.name, []]));
 for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 ? [...SETTINGS].reverse() : SETTINGS;
   for (const setting of order) {
-    const samples = await measure(setting);
+    const { samples, playableMs } = await measure(setting);
     results.get(setting.name)!.push(...samples);
-    console.log(`${setting.name}: ${samples.length} samples`);
+    playable.get(setting.name)!.push(playableMs);
+    console.log(`${setting.name}: ${samples.length} samples, playable after ${playableMs} ms`);
   }
 }
 
@@ -80,20 +120,21 @@ const rows = SETTINGS.map((setting) => {
     setting,
     p50: percentile(samples, 50),
     p95: percentile(samples, 95),
+    playable: percentile(playable.get(setting.name)!, 50),
     n: samples.length,
   };
 });
 const baseline = rows[0]!;
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 const table = [
-  '| setting | segments | hls.js | p50 | p95 | p50 vs default | samples |',
-  '|---|---|---|---|---|---|---|',
+  '| setting | segments | playlists | hls.js | p50 | p95 | p50 vs default | publish → playable | samples |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...rows.map((row) =>
     `| ${row.setting.name} | ${row.setting.segmentSeconds} s | ${
-      row.setting.query ? 'low-latency' : 'defaults'
-    } | ${seconds(row.p50)} s | ${seconds(row.p95)} s | ${
-      (row.p50 / baseline.p50).toFixed(2)
-    }× | ${row.n} |`
+      row.setting.lowLatency ? 'LL-HLS, 0.2 s parts' : 'standard'
+    } | ${row.setting.query ? 'low-latency' : 'defaults'} | ${seconds(row.p50)} s | ${
+      seconds(row.p95)
+    } | ${(row.p50 / baseline.p50).toFixed(2)}× | ${seconds(row.playable)} s | ${row.n} |`
   ),
 ].join('\n');
 console.log(table);
@@ -110,6 +151,8 @@ if (process.argv.includes('--write')) {
       'alternating; ratios are against the default setting measured in the same run.',
       'Within one playback the age hardly moves (hls.js keeps its distance to the live edge);',
       'the spread comes from where in a segment each playback began, so p95 needs several rounds.',
+      '"publish → playable": from the edge seeing the room live until the master playlist is out',
+      'and its first rendition lists a part (LL-HLS) or a segment (median of the rounds).',
       '',
       table,
     ].join('\n'),
