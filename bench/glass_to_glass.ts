@@ -134,7 +134,7 @@ const table = [
       row.setting.lowLatency ? 'LL-HLS, 0.2 s parts' : 'standard'
     } | ${row.setting.query ? 'low-latency' : 'defaults'} | ${seconds(row.p50)} s | ${
       seconds(row.p95)
-    } | ${(row.p50 / baseline.p50).toFixed(2)}× | ${seconds(row.playable)} s | ${row.n} |`
+    } s | ${(row.p50 / baseline.p50).toFixed(2)}× | ${seconds(row.playable)} s | ${row.n} |`
   ),
 ].join('\n');
 console.log(table);

@@ -5,7 +5,8 @@
 // reads only the status (and Location for a publish rename), so bodies are short text.
 // Beside the hooks, `GET /status` answers the agent's own view for the box's watchdog: no
 // token, since it holds nothing secret (room ids, pids, paths) and is loopback only; that
-// it answers at all is the watchdog's proof the agent's event loop is alive.
+// it answers at all is the watchdog's proof the agent's event loop is alive. Under the token
+// prefix too: the low-latency playlists nginx passes on (`ll/…`, answered by ll_answer.ts).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Logger } from '../../core/log.ts';
 import { type Hook, HOOK_NAMES, type HookName, parseHookForm } from './hook_form.ts';

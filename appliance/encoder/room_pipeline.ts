@@ -11,6 +11,11 @@
 // publish, and its status carries the advice for the streamer ("keyframe interval 8.3 s,
 // set 2 s"). A ladder with nothing transcoded has no others to align with: it only gets
 // the advice (its segments are as long as the publisher's GOP).
+//
+// In low-latency mode ffmpeg writes no HLS itself: each rendition's fragmented MP4 comes on a
+// pipe, the agent cuts parts and segments from it (ll/ll_output.ts) into the same files, and
+// takes each segment into the public playlist as soon as it is cut; the LL playlists are
+// rendered per request (ll/ll_view.ts) from the public playlist and the run's parts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
@@ -314,7 +319,9 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   /** Why the slate should stop now, or null while it plays on. */
   const slateVerdict = (): SlateOutcome | null => {
     if (state === 'ended' || closing) return 'stopped';
-    if (run && run.started.size > 0) return 'resumed';
+    // In low-latency mode the new run's first parts are listed before its first segment:
+    // from then on no slate segment may take the number they are listed under.
+    if (run && (run.started.size > 0 || hasParts(run))) return 'resumed';
     if (away && Date.now() >= away.since + away.windowSeconds * 1000) return 'windowOver';
     return null;
   };
@@ -600,6 +607,8 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
         },
       });
       const pipe = child.stdio[fragmentPipeFd(index)] as Readable;
+      // A read error ends the pipe like ffmpeg's exit does ('close' follows); never thrown.
+      pipe.on('error', (error) => noteError(`${rendition.name}'s fragments: ${error.message}`));
       pipe.on('data', (chunk: Buffer) => {
         output.push(chunk);
         const failure = output.failure();
@@ -843,6 +852,14 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       await slating;
     },
   };
+}
+
+/** A low-latency run has cut media (a part, at least) in some rendition. */
+function hasParts(run: Run): boolean {
+  for (const { output } of run.ll?.values() ?? []) {
+    if (output.segmentCount() > 0 || output.pendingParts().length > 0) return true;
+  }
+  return false;
 }
 
 /** What a rendition is configured to use, in bits per second, with encoder headroom. */

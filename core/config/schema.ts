@@ -345,8 +345,8 @@ const encoder = z.strictObject({
     ),
     lowLatency: flag().default(false).describe(
       'Low-latency HLS (about 1.5 s behind the camera instead of 6): 0.2 s parts, blocking ' +
-        'playlist reloads. The standard playlists stay, over the same segments. Set it ' +
-        'for an event in its file (defaults.encoder.hls.lowLatency).',
+        'playlist reloads. The standard playlists stay, over the same segments. For an ' +
+        "event: `hls: { lowLatency: true }` on each of the event file's encoders.",
     ),
   }).prefault({}).describe('HLS and DASH output (the same CMAF segments).'),
   ladder,

@@ -259,6 +259,48 @@ test('a copy and audio only ladder needs no filter graph', () => {
   ]);
 });
 
+test('low-latency mode: each rendition as fragmented MP4 on its own pipe, no HLS muxer', () => {
+  const argv = buildLadderArgv(
+    {
+      ...job([DEFAULT_LADDER[0]!, DEFAULT_LADDER[3]!, DEFAULT_LADDER[4]!], {
+        width: 1280,
+        height: 720,
+        fps: 30,
+        hasAudio: true,
+      }),
+      partSeconds: 0.2,
+    },
+    softwareBackend,
+  );
+  assert.equal(argv.includes('hls'), false);
+  assert.equal(argv.filter((a) => a.endsWith('.m3u8')).length, 0);
+  assert.deepEqual(argv.filter((a) => a.startsWith('pipe:')), [
+    'pipe:1',
+    'pipe:3',
+    'pipe:4',
+    'pipe:5',
+  ]);
+  const first = argv.indexOf('pipe:3');
+  assert.deepEqual(argv.slice(first - 8, first), [
+    '-f',
+    'mp4',
+    '-movflags',
+    '+empty_moov+default_base_moof+frag_keyframe+skip_trailer',
+    '-frag_duration',
+    '200000',
+    '-flush_packets',
+    '1',
+  ]);
+  assert.throws(
+    () =>
+      buildLadderArgv({
+        ...job([DEFAULT_LADDER[0]!], { width: 1280, height: 720, fps: 30, hasAudio: true }),
+        partSeconds: 0,
+      }, softwareBackend),
+    /partSeconds must be 0.05-2/,
+  );
+});
+
 test('file name helpers name what ffmpeg writes', () => {
   assert.equal(privatePlaylistPath(ROOM_DIR, '720p', 'r000012'), `${ROOM_DIR}/720p/r000012.m3u8`);
   assert.equal(privatePlaylistPath(`${ROOM_DIR}/`, '720p', 'r1'), `${ROOM_DIR}/720p/r1.m3u8`);

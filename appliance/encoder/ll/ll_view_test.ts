@@ -4,7 +4,7 @@ import { createRenditionPlaylist } from '../hls/media_playlist.ts';
 import type { ParsedPlaylist } from '../hls/playlist_parse.ts';
 import { answerLowLatency, type LlSource } from './ll_answer.ts';
 import type { LlOutput } from './ll_output.ts';
-import type { LlPart } from './ll_playlist.ts';
+import { type LlPart, renderLowLatencyPlaylist } from './ll_playlist.ts';
 import { type LlRun, lowLatencyView } from './ll_view.ts';
 
 const T0 = Date.parse('2026-12-07T10:00:00.000Z');
@@ -83,6 +83,10 @@ test("a new run's first parts come after a seam, with its own init segment", () 
   assert.deepEqual(input.pendingStartsRun, { map: 'r2-init.mp4', discontinuity: true });
   // The old run's segments keep no parts: they are not the running one's.
   assert.deepEqual(input.segments.map((s) => s.parts.length), [0, 0]);
+  assert.match(
+    renderLowLatencyPlaylist(input),
+    /r1-1\.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="r2-init\.mp4"\n#EXT-X-PART:DURATION=0\.2,URI="r2-0-p0\.m4s",INDEPENDENT=YES\n/,
+  );
 });
 
 function sourceOf(playlist: ReturnType<typeof newPlaylist>, run: { current: LlRun }): LlSource & {

@@ -3,8 +3,8 @@
 /**
  * How far beyond the player's target latency still counts as live. hls.js aims at its
  * target (3 segments, 6 s by default; PART-HOLD-BACK, 0.75 s, on LL-HLS playlists) and
- * drifts around it by about a segment while playlists refresh; 3 s more than the target is a delay a viewer would notice and want to
- * skip, anything less is just how live HLS is.
+ * drifts around it by about a segment while playlists refresh; 3 s more than the target is
+ * a delay a viewer would notice and want to skip, anything less is just how live HLS is.
  */
 export const NEAR_LIVE_SLACK_S = 3;
 

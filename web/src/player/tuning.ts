@@ -8,6 +8,14 @@ export function latencyModeFrom(search: string): LatencyMode {
   return new URLSearchParams(search).get('latency') === 'low' ? 'low' : 'default';
 }
 
+/**
+ * How much faster than real time the default mode may play to get back to its target. hls.js
+ * starts an LL-HLS stream at a keyframe, so up to a segment further back than PART-HOLD-BACK
+ * (measured: 1.7 s instead of about 1 s); without catching up it would stay there. A
+ * quarter faster is hardly heard (browsers keep the pitch) and closes a second in 4 s.
+ */
+const DEFAULT_CATCH_UP_RATE = 1.25;
+
 /** Target durations behind the edge in low mode, for playlists without a hold-back. */
 const LOW_SYNC_DURATION_COUNT = 1.5;
 
@@ -34,9 +42,10 @@ const LOW_SYNC_DURATION_COUNT = 1.5;
  * once hls.js is built (`tuneBuiltHls`), where hls.js reads it only when there is no
  * hold-back.
  *
- * default — hls.js's own live settings, normal playback rate. Ordinary playlists: 3 target
- *   durations behind (6 s with 2 s segments), the most robust against segments arriving
- *   late. LL-HLS: PART-HOLD-BACK.
+ * default — hls.js's own live distances. Ordinary playlists: 3 target durations behind (6 s
+ *   with 2 s segments), the most robust against segments arriving late. LL-HLS:
+ *   PART-HOLD-BACK. Drifted further back (the start, a rebuffer), it catches up at up to
+ *   1.25× (DEFAULT_CATCH_UP_RATE).
  * low — ordinary playlists: 1.5 target durations (3 s with 2 s segments; hls.js multiplies
  *   it by the target duration, so a fraction is fine). LL-HLS: PART-HOLD-BACK too, the
  *   encoder's own promise of how close its parts can be played. And it catches up by
@@ -46,7 +55,7 @@ const LOW_SYNC_DURATION_COUNT = 1.5;
  */
 export function hlsTuning(mode: LatencyMode): Partial<HlsConfig> {
   const common: Partial<HlsConfig> = { backBufferLength: 30, enableWorker: false };
-  if (mode === 'default') return common;
+  if (mode === 'default') return { ...common, maxLiveSyncPlaybackRate: DEFAULT_CATCH_UP_RATE };
   return { ...common, lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 };
 }
 
