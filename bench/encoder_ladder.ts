@@ -65,7 +65,7 @@ function ffmpegWithBenchmark(
       stdio: ['ignore', 'ignore', 'pipe', ...pipes.map(() => 'pipe' as const)],
     });
     const closed = pipes.map(({ dir, runId }, index) => {
-      const output = createLlOutput({ dir, runId, segmentSeconds: 2, listSize: 10, changed() {} });
+      const output = createLlOutput({ dir, runId, segmentSeconds: 2, listSize: 10 });
       const pipe = child.stdio[fragmentPipeFd(index)] as Readable;
       pipe.on('data', (chunk: Buffer) => output.push(chunk));
       return new Promise<void>((done) => pipe.once('close', () => done(output.end())));

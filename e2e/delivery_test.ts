@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../core/testing/chromium.ts';
-import { type RunningProcess, startProcess } from '../core/testing/process.ts';
+import type { RunningProcess } from '../core/testing/process.ts';
 import { oneMediaFileAtATime } from './support/media_lock.ts';
+import { startTestPublisher } from './support/publisher.ts';
 import { ROOT, sleep, type Stack, startStack } from './support/stack.ts';
 
 const ROOM = 'hall';
@@ -26,17 +27,8 @@ let publisher: RunningProcess | null = null;
 
 oneMediaFileAtATime();
 
-/** A light OBS-like publisher: 360p30 test pattern and a tone, a keyframe every 2 s. */
 function startPublisher(): RunningProcess {
-  // deno-fmt-ignore
-  return startProcess('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '60',
-    '-pix_fmt', 'yuv420p', '-b:v', '800k', '-c:a', 'aac', '-b:a', '96k',
-    '-f', 'flv', `rtmp://127.0.0.1:${stack.ports.rtmp}/live/${key}`,
-  ]);
+  return startTestPublisher(stack.ports.rtmp, key);
 }
 
 const roomDir = () => join(stack.dir, 'encoder/hls', ROOM);

@@ -5,8 +5,9 @@
 // segments: a player holding parts of segment N never finds another segment under N.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type RunningProcess, startProcess } from '../core/testing/process.ts';
+import type { RunningProcess } from '../core/testing/process.ts';
 import { oneMediaFileAtATime } from './support/media_lock.ts';
+import { startTestPublisher } from './support/publisher.ts';
 import { sleep, type Stack, startStack } from './support/stack.ts';
 
 const ROOM = 'aula';
@@ -19,15 +20,7 @@ let grant: any;
 oneMediaFileAtATime();
 
 function startPublisher(): RunningProcess {
-  // deno-fmt-ignore
-  return startProcess('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '60',
-    '-pix_fmt', 'yuv420p', '-b:v', '800k', '-c:a', 'aac', '-b:a', '96k',
-    '-f', 'flv', `rtmp://127.0.0.1:${stack.ports.rtmp}/live/${key}`,
-  ]);
+  return startTestPublisher(stack.ports.rtmp, key);
 }
 
 before(async () => {

@@ -513,9 +513,9 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     const child = spawn(options.ffmpegPath ?? 'ffmpeg', argv, {
       stdio: ['ignore', 'pipe', 'pipe', ...(lowLatency ? plan.map(() => 'pipe' as const) : [])],
     });
-    let started: Run | null = null;
+    let created: Run | null = null;
     const { ll, pipesClosed } = lowLatency
-      ? readFragmentPipes(child, plan, runId, () => started?.poke())
+      ? readFragmentPipes(child, plan, runId, () => created?.poke())
       : { ll: null, pipesClosed: Promise.resolve() };
     // Within half a frame: RTMP timestamps are whole milliseconds.
     const toleranceSeconds = 0.5 / source.fps + 0.002;
@@ -560,7 +560,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       renditions: plan.map((r) => r.name).join(','),
       ...(reencodeSource ? { sourceReencoded: true } : {}),
     });
-    started = {
+    created = {
       runId,
       publisher: current,
       plan,
@@ -577,7 +577,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       ll,
       poke: () => {},
     };
-    return started;
+    return created;
   };
 
   /**
@@ -594,17 +594,13 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     const ll = new Map<string, LlRun>();
     const closed: Promise<void>[] = [];
     plan.forEach((rendition, index) => {
-      let segments = 0;
       const output = createLlOutput({
         dir: join(roomDir, rendition.name),
         runId,
         segmentSeconds,
         listSize: PRIVATE_LIST_SIZE,
-        changed() {
-          if (output.segmentCount() === segments) return llChanged();
-          segments = output.segmentCount();
-          segmentDone();
-        },
+        onPart: llChanged,
+        onSegment: segmentDone,
       });
       const pipe = child.stdio[fragmentPipeFd(index)] as Readable;
       // A read error ends the pipe like ffmpeg's exit does ('close' follows); never thrown.

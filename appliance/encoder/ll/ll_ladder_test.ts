@@ -73,7 +73,6 @@ before(async () => {
       runId: RUN_ID,
       segmentSeconds: SEGMENT_SECONDS,
       listSize: 10,
-      changed() {},
     });
     outputs.set(rendition.name, output);
     const pipe = child.stdio[fragmentPipeFd(index)] as Readable;

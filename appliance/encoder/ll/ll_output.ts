@@ -25,8 +25,10 @@ export interface LlOutputOptions {
   listSize: number;
   /** Wall clock (ms), for the program date times. */
   now?: () => number;
-  /** A part (or a segment, which ends with one) was written: playlists may move on. */
-  changed(): void;
+  /** A part was written: the playlist of the segment being made moves on. */
+  onPart?(): void;
+  /** A segment was completed: it is in privatePlaylist() from now on. */
+  onSegment?(): void;
 }
 
 export interface LlOutput {
@@ -101,7 +103,7 @@ export function createLlOutput(options: LlOutputOptions): LlOutput {
         part(part) {
           writeWhole(join(dir, partFileName(runId, part.segment, part.index)), part.bytes);
           pending.push(asListed(part));
-          options.changed();
+          options.onPart?.();
         },
         segment(segment) {
           const uri = segmentFileName(runId, segment.sequence);
@@ -123,7 +125,7 @@ export function createLlOutput(options: LlOutputOptions): LlOutput {
           }
           pending = [];
           segmentsDone++;
-          options.changed();
+          options.onSegment?.();
         },
       });
     },
