@@ -156,6 +156,8 @@ async function ensureEventAndRoom(client: EdgeClient): Promise<void> {
   } else {
     await client.request('PATCH', `/rooms/${DEMO.room}`, { ladder: DEMO_LADDER });
   }
+  // Whoever tries the demo can chat beside the player without an account first.
+  await client.request('PATCH', `/chat/rooms/${DEMO.room}/settings`, { guests: true });
 }
 
 /** Adds the node, or gives an existing one a new secret (the old one stops working). */

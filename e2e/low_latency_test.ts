@@ -136,9 +136,15 @@ test('an LL playlist: parts of ~0.2 s that make up the segments, behind the toke
 test('a blocking reload waits for the part it asks for; a mutated one is a 400 at once', async () => {
   const master = await (await fetch(grant.url)).text();
   const rendition = /^([a-z0-9_-]+)\/ll\.m3u8/m.exec(master)![1]!;
-  const now = parseLl((await llPlaylist(rendition)).text);
+  // Ask early in a segment (2 s = 10 parts), so the part asked for is inside the segment
+  // being made and only that part's arrival can answer, not the segment's completion.
+  let now = parseLl((await llPlaylist(rendition)).text);
+  while (now.pendingParts.length > 4) {
+    await sleep(100);
+    now = parseLl((await llPlaylist(rendition)).text);
+  }
   const next = now.lastSequence + 1;
-  const wanted = now.pendingParts.length + 2; // two parts from now
+  const wanted = now.pendingParts.length + 2; // the third part from now: 400–600 ms away
   const asked = Date.now();
   const held = await llPlaylist(rendition, `&_HLS_msn=${next}&_HLS_part=${wanted}`);
   const heldMs = Date.now() - asked;

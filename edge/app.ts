@@ -19,6 +19,9 @@ import { nodeRoutes } from './routes/nodes.ts';
 import { operatorRoutes } from './routes/operator.ts';
 import { type PageFiles, pageRoutes } from './routes/pages.ts';
 import { publicRoutes } from './routes/public.ts';
+import { chatRoutes, type ChatRuntime } from './routes/chat.ts';
+import { localChatBus } from './chat/bus.ts';
+import { type ChatService, createChatService } from './chat/service.ts';
 
 export const API_BASE = '/api/v1';
 
@@ -26,8 +29,22 @@ function isErrorStatus(status: number): status is ErrorStatus {
   return status in ERROR_CODES;
 }
 
-export function createApp(deps: EdgeDeps, pages: PageFiles | null = null) {
+export interface AppOptions {
+  /** The chat behind the chat routes; default: one for this process only. */
+  chat?: ChatService;
+  /** The runtime's WebSocket upgrade and peer address; default: no WebSocket (tests). */
+  runtime?: ChatRuntime;
+}
+
+const NO_RUNTIME: ChatRuntime = { upgradeWebSocket: null, remoteAddress: () => '' };
+
+export function createApp(
+  deps: EdgeDeps,
+  pages: PageFiles | null = null,
+  options: AppOptions = {},
+) {
   const app = new OpenAPIHono<EdgeEnv>();
+  const chat = options.chat ?? createChatService(deps, localChatBus());
 
   app.onError((error, c) => {
     if (error instanceof HttpError) {
@@ -98,6 +115,7 @@ export function createApp(deps: EdgeDeps, pages: PageFiles | null = null) {
   app.route(API_BASE, operatorRoutes(deps));
   app.route(API_BASE, nodeRoutes(deps));
   app.route(API_BASE, publicRoutes(deps));
+  app.route(API_BASE, chatRoutes(deps, chat, options.runtime ?? NO_RUNTIME));
   app.route('/', pageRoutes(pages));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,6 +1,7 @@
 // Everything the edge app needs, passed in one object (no module-level singletons), so
 // the same app runs on Node, on Deno and in tests with other collaborators.
 import type { Logger } from '../core/log.ts';
+import type { RoomcastConfig } from '../core/config/schema.ts';
 import type { Database } from './db/client.ts';
 import type { LiveStore } from './store/store.ts';
 
@@ -16,6 +17,7 @@ export interface EdgeSettings {
   signatureMaxSkewSeconds: number;
   publishAuth: { maxFailuresPerWindow: number; windowSeconds: number };
   sessionTtlHours: number;
+  chat: RoomcastConfig['edge']['chat'];
 }
 
 export interface EdgeDeps {

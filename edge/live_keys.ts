@@ -20,4 +20,12 @@ export const liveKeys = {
   viewerSession: (roomId: string, session: string) => `room:${roomId}:viewer:${session}`,
   /** The node's watchdog's last report (JSON), expiring a few intervals after it goes quiet. */
   watchdog: (nodeId: string) => `node:${nodeId}:watchdog`,
+  /** Messages one chat author sent in the current window (per-user rate limit). */
+  chatAuthorRate: (authorId: string) => `ratelimit:chat:author:${authorId}`,
+  /** Messages from one address in the current window (per-IP rate limit). */
+  chatAddressRate: (addr: string) => `ratelimit:chat:addr:${addr}`,
+  /** Present while a chat author must wait (slow mode). */
+  chatSlowMode: (channel: string, authorId: string) => `chat:slow:${channel}:${authorId}`,
+  /** The stream every edge appends its new chat entries to and reads the others' from. */
+  chatFanout: 'chat:fanout',
 } as const;

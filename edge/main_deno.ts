@@ -3,7 +3,15 @@
 // Config comes from ROOMCAST_* environment variables (and ROOMCAST_CONFIG for a file).
 import { ConfigError, loadConfig } from '../core/config/load_file.ts';
 import { createLogger } from '../core/log.ts';
+import { getConnInfo, upgradeWebSocket } from 'hono/deno';
+import type { ChatRuntime } from './routes/chat.ts';
 import { type HostFiles, startEdge } from './start.ts';
+
+/** Chat's WebSockets and peer addresses on Deno (Hono's Deno helpers). */
+export const denoChatRuntime: ChatRuntime = {
+  upgradeWebSocket,
+  remoteAddress: (c) => getConnInfo(c).remote.address ?? '',
+};
 
 const denoFiles: HostFiles = {
   ensureDir: (path) => Deno.mkdir(path, { recursive: true, mode: 0o700 }),
@@ -48,6 +56,7 @@ async function main(): Promise<void> {
   const edge = await startEdge(config, {
     files: denoFiles,
     log,
+    runtime: denoChatRuntime,
     bootstrap: {
       email: Deno.env.get('ROOMCAST_BOOTSTRAP_ADMIN_EMAIL'),
       password: Deno.env.get('ROOMCAST_BOOTSTRAP_ADMIN_PASSWORD'),

@@ -1,7 +1,9 @@
 // The edge on Node (self-hosted): `roomcast edge`. Serves the app with @hono/node-server
 // and stops cleanly on SIGINT/SIGTERM.
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { serve, upgradeWebSocket } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
 import type { Logger } from '../core/log.ts';
 import type { RoomcastConfig } from '../core/config/schema.ts';
 import { type BootstrapInput, type HostFiles, type StartedEdge, startEdge } from './start.ts';
@@ -47,10 +49,25 @@ export async function runEdgeOnNode(
   log: Logger,
   bootstrap: BootstrapInput = {},
 ): Promise<RunningEdge> {
-  const started = await startEdge(config, { files: nodeFiles, log, bootstrap });
+  const started = await startEdge(config, {
+    files: nodeFiles,
+    log,
+    bootstrap,
+    runtime: {
+      upgradeWebSocket,
+      remoteAddress: (c) => getConnInfo(c).remote.address ?? '',
+    },
+  });
   const { host, port } = config.edge.listen;
+  // Chat's WebSockets: ws handles the protocol, @hono/node-server hands it the upgrades.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: started.app.fetch, hostname: host, port }, () => resolve(s));
+    const s = serve({
+      fetch: started.app.fetch,
+      hostname: host,
+      port,
+      websocket: { server: sockets },
+    }, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address();
@@ -60,7 +77,10 @@ export async function runEdgeOnNode(
     ...started,
     port: boundPort,
     stop: async () => {
+      // Open sockets would keep server.close() waiting for ever: end them first.
+      for (const socket of sockets.clients) socket.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      sockets.close();
       await started.close();
     },
   };

@@ -14,6 +14,9 @@ import { createMemoryStore } from './store/memory.ts';
 import type { PageFiles } from './routes/pages.ts';
 import type { LiveStore } from './store/store.ts';
 import { createUpstashStore } from './store/upstash.ts';
+import { localChatBus, storeChatBus } from './chat/bus.ts';
+import { type ChatService, createChatService } from './chat/service.ts';
+import type { ChatRuntime } from './routes/chat.ts';
 
 /** The few file operations start-up needs, provided by the runtime entry. */
 export interface HostFiles {
@@ -35,6 +38,7 @@ export interface BootstrapInput {
 export interface StartedEdge {
   app: EdgeApp;
   deps: EdgeDeps;
+  chat: ChatService;
   /** Set when this start created the first admin. */
   bootstrapped: { email: string; tokenFile: string } | null;
   close(): Promise<void>;
@@ -72,12 +76,13 @@ function openStore(config: RoomcastConfig['edge']): LiveStore {
 
 export async function startEdge(
   config: RoomcastConfig,
-  options: { files: HostFiles; log: Logger; bootstrap?: BootstrapInput },
+  options: { files: HostFiles; log: Logger; bootstrap?: BootstrapInput; runtime?: ChatRuntime },
 ): Promise<StartedEdge> {
   const { files, log } = options;
   const edge = config.edge;
   await files.ensureDir(edge.dataDir);
   const database = openDatabase({ url: databaseUrl(edge), authToken: edge.database.authToken });
+  await database.ready();
   await applyMigrations(database.db);
   const store = openStore(edge);
   const deps: EdgeDeps = {
@@ -104,11 +109,21 @@ export async function startEdge(
     );
   }
 
-  return {
-    app: createApp(deps, files.pages),
+  // One edge delivers chat itself; several share it through the live store (Redis).
+  const chat = createChatService(
     deps,
+    edge.liveStore.kind === 'upstash'
+      ? storeChatBus(store, log, { pollMs: edge.chat.fanoutPollMs })
+      : localChatBus(),
+  );
+
+  return {
+    app: createApp(deps, files.pages, { chat, runtime: options.runtime }),
+    deps,
+    chat,
     bootstrapped: admin ? { email, tokenFile } : null,
     close: async () => {
+      await chat.close();
       await store.close();
       database.close();
     },

@@ -5,6 +5,9 @@
 import { createMemoryLogger } from '../core/log.ts';
 import { signRequest } from '../core/wire/signing.ts';
 import { createApp } from './app.ts';
+import { localChatBus } from './chat/bus.ts';
+import { type ChatService, createChatService } from './chat/service.ts';
+import type { ChatRuntime } from './routes/chat.ts';
 import { openDatabase } from './db/client.ts';
 import { applyMigrations } from './db/migrate.ts';
 import type { EdgeDeps, EdgeSettings } from './deps.ts';
@@ -22,6 +25,18 @@ export const TEST_SETTINGS: EdgeSettings = {
   signatureMaxSkewSeconds: 30,
   publishAuth: { maxFailuresPerWindow: 10, windowSeconds: 60 },
   sessionTtlHours: 12,
+  chat: {
+    guests: true,
+    mode: 'open',
+    slowModeSeconds: 0,
+    links: 'members',
+    maxLength: 500,
+    retentionDays: 30,
+    perUser: { messages: 5, seconds: 10 },
+    perAddress: { messages: 20, seconds: 10 },
+    trustForwardedFor: false,
+    fanoutPollMs: 20,
+  },
 };
 
 export interface TestEdge {
@@ -29,6 +44,7 @@ export interface TestEdge {
   deps: EdgeDeps;
   adminToken: string;
   logLines: string[];
+  chat: ChatService;
   /** Moves the edge's clock (the memory store's TTLs follow it). */
   advance(ms: number): void;
   /** JSON request as an operator (admin token unless another is given). */
@@ -42,11 +58,14 @@ export async function createTestEdge(options: {
   databaseUrl?: string;
   store?: LiveStore;
   settings?: Partial<EdgeSettings>;
+  /** WebSockets for chat, when the test serves the app on a real port. */
+  runtime?: ChatRuntime;
 } = {}): Promise<TestEdge> {
   let clock = Date.parse('2026-06-01T09:00:00Z');
   const now = () => clock;
   const url = options.databaseUrl ?? ':memory:';
   const database = openDatabase({ url });
+  await database.ready();
   await applyMigrations(database.db);
   const log = createMemoryLogger('edge');
   const deps: EdgeDeps = {
@@ -58,7 +77,8 @@ export async function createTestEdge(options: {
     softwareVersion: '0.0.0-test',
     now,
   };
-  const app = createApp(deps);
+  const chat = createChatService(deps, localChatBus());
+  const app = createApp(deps, null, { chat, runtime: options.runtime });
   const admin = await bootstrapAdmin(deps, { email: 'admin@example.test' });
   if (!admin) throw new Error('test edge already had an admin');
 
@@ -96,7 +116,9 @@ export async function createTestEdge(options: {
     },
     asOperator,
     asNode,
+    chat,
     close: async () => {
+      await chat.close();
       await deps.store.close();
       database.close();
     },

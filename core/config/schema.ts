@@ -101,6 +101,46 @@ const log = z.strictObject({
   ),
 }).prefault({}).describe('Logging of every roomcast process.');
 
+const rate = (messages: number, seconds: number, who: string) =>
+  z.strictObject({
+    messages: wholeNumber(1, 10000).default(messages).describe(
+      `Messages ${who} may send per window (1-10000).`,
+    ),
+    seconds: wholeNumber(1, 3600).default(seconds).describe('Length of the window (1-3600 s).'),
+  }).prefault({}).describe(`Rate limit on chat messages from ${who}.`);
+
+const chat = z.strictObject({
+  guests: flag().default(false).describe(
+    'Whether viewers without an account may post (under a guest name the edge gives them). ' +
+      'Moderators can change it per room.',
+  ),
+  mode: oneOf(['open', 'members', 'off']).default('open').describe(
+    'Who may post in a room: open (everyone allowed), members (signed-in accounts), off.',
+  ),
+  slowModeSeconds: wholeNumber(0, 3600).default(0).describe(
+    'Seconds one person must wait between two messages (0 = off, up to 3600).',
+  ),
+  links: oneOf(['allow', 'members', 'block']).default('members').describe(
+    'Links in messages: allow, members (signed-in accounts only) or block.',
+  ),
+  maxLength: wholeNumber(1, 500).default(500).describe(
+    'Longest message, in characters (1-500).',
+  ),
+  retentionDays: wholeNumber(1, 3650).default(30).describe(
+    'Days chat messages are kept (for the replay beside a recording), then deleted (1-3650).',
+  ),
+  perUser: rate(5, 10, 'one person'),
+  perAddress: rate(20, 10, 'one IP address (all its people together)'),
+  trustForwardedFor: flag().default(false).describe(
+    'Take the client address for the per-address limit from the last X-Forwarded-For entry ' +
+      '(only behind a proxy or load balancer that sets it).',
+  ),
+  fanoutPollMs: wholeNumber(10, 5000).default(50).describe(
+    'With several edges (liveStore upstash): how often each edge reads new messages from the ' +
+      'live store, in ms (10-5000).',
+  ),
+}).prefault({}).describe('Viewer chat beside the player and the crew channel of each event.');
+
 const edge = z.strictObject({
   listen: listen('127.0.0.1', 8080, 'the edge HTTP server'),
   publicUrl: baseUrl().default('http://127.0.0.1:8080').describe(
@@ -206,6 +246,7 @@ const edge = z.strictObject({
   sessionTtlHours: wholeNumber(1, 720).default(12).describe(
     'Lifetime of an operator login session, in hours (1-720).',
   ),
+  chat: chat,
 }).prefault({}).describe('The control plane (Hono app): auth, registry, billing, chat, API.');
 
 const redisBridge = z.strictObject({

@@ -5,7 +5,11 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
-export const ROLES = ['admin', 'operator', 'owner', 'viewer'] as const;
+/**
+ * admin: everything; operator: runs events and rooms; moderator: moderates chat everywhere;
+ * owner: a room's crew; viewer: a signed-in viewer.
+ */
+export const ROLES = ['admin', 'operator', 'moderator', 'owner', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const accounts = sqliteTable('accounts', {
@@ -113,3 +117,65 @@ export const publishSessions = sqliteTable('publish_sessions', {
   // At most one open session per room: the database itself refuses a second.
   uniqueIndex('publish_sessions_one_live_per_room').on(table.roomId).where(sql`ended_at IS NULL`),
 ]);
+
+// Chat. Every channel (`room:<id>` for a room's viewers, `crew:<event id>` for its crew)
+// is one ordered log: `chat_channels.last_seq` numbers its entries, bumped in the same
+// transaction that adds the entry, so an entry that is visible has every smaller number
+// visible too (what lets an edge fill a gap from here when fan-out missed something).
+
+export const chatChannels = sqliteTable('chat_channels', {
+  channel: text('channel').primaryKey(),
+  lastSeq: integer('last_seq').notNull(),
+  /** JSON ChatSettings (core/wire/chat.ts) the moderators set; null = the defaults. */
+  settingsJson: text('settings_json'),
+});
+
+export const CHAT_ENTRY_KINDS = ['message', 'delete', 'settings'] as const;
+export const chatEntries = sqliteTable('chat_entries', {
+  channel: text('channel').notNull(),
+  seq: integer('seq').notNull(),
+  kind: text('kind', { enum: CHAT_ENTRY_KINDS }).notNull(),
+  at: integer('at').notNull(),
+  /** Messages: who wrote it, as the edge knew them then. */
+  authorId: text('author_id'),
+  authorName: text('author_name'),
+  authorRole: text('author_role'),
+  text: text('text'),
+  /** Where the message came from, for per-address moderation; never shown to viewers. */
+  addr: text('addr'),
+  /** Deletes: the seq of the message deleted. Settings: the JSON settings. */
+  target: integer('target'),
+  settingsJson: text('settings_json'),
+  /** Set on a message when a later delete entry removed it. */
+  deletedAt: integer('deleted_at'),
+}, (table) => [
+  uniqueIndex('chat_entries_channel_seq').on(table.channel, table.seq),
+  index('chat_entries_at_idx').on(table.at),
+]);
+
+/** Bans and time-outs: `until` null = for good. Per channel, or `*` for every channel. */
+export const chatBans = sqliteTable('chat_bans', {
+  id: text('id').primaryKey(),
+  channel: text('channel').notNull(),
+  /** A ChatAuthor id (`a:…` or `g:…`). */
+  subject: text('subject').notNull(),
+  until: integer('until'),
+  reason: text('reason').notNull().default(''),
+  byAccountId: text('by_account_id').notNull(),
+  createdAt: integer('created_at').notNull(),
+  liftedAt: integer('lifted_at'),
+}, (table) => [index('chat_bans_subject_idx').on(table.subject, table.channel)]);
+
+export const CHAT_ACTIONS = ['delete', 'timeout', 'ban', 'unban', 'settings'] as const;
+export const chatModerationLog = sqliteTable('chat_moderation_log', {
+  id: text('id').primaryKey(),
+  channel: text('channel').notNull(),
+  action: text('action', { enum: CHAT_ACTIONS }).notNull(),
+  byAccountId: text('by_account_id').notNull(),
+  byName: text('by_name').notNull(),
+  subject: text('subject'),
+  /** The message acted on (delete), the ban's end (timeout), the new settings (settings). */
+  detail: text('detail').notNull().default(''),
+  reason: text('reason').notNull().default(''),
+  at: integer('at').notNull(),
+}, (table) => [index('chat_moderation_log_channel_idx').on(table.channel, table.at)]);

@@ -120,12 +120,26 @@ export function refusal(args: readonly string[]): string | null {
   if (REFUSED_SUBCOMMANDS.get(name)?.has(sub)) {
     return `ERR '${name} ${sub}' is refused by the roomcast Redis bridge: an administrative command`;
   }
-  if (
-    (name === 'XREAD' || name === 'XREADGROUP') && args.some((a) => a.toUpperCase() === 'BLOCK')
-  ) {
+  if ((name === 'XREAD' || name === 'XREADGROUP') && blocks(args)) {
     return `ERR '${name} BLOCK' is refused by the roomcast Redis bridge: blocking commands would stall the shared connection`;
   }
   return null;
+}
+
+/**
+ * Whether an XREAD/XREADGROUP has the BLOCK option. Its options are read as Redis reads
+ * them, up to STREAMS: a stream key, id, group or consumer that happens to be named
+ * "block" is no option and must not get a non-blocking read refused.
+ */
+function blocks(args: readonly string[]): boolean {
+  for (let i = 1; i < args.length;) {
+    const option = args[i]!.toUpperCase();
+    if (option === 'STREAMS') return false;
+    if (option === 'BLOCK') return true;
+    // GROUP <group> <consumer>, COUNT <n>; anything else (NOACK) stands alone.
+    i += option === 'GROUP' ? 3 : option === 'COUNT' ? 2 : 1;
+  }
+  return false;
 }
 
 // Request bodies. The client serialises strings, numbers and booleans as they are.

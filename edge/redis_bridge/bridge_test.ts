@@ -261,6 +261,30 @@ describe('Redis bridge', () => {
       assert.equal((await post('/', '["XREAD","COUNT","1","STREAMS","r:s","0"]')).status, 200);
     });
 
+    it('refuses XREAD BLOCK wherever the option is, but not a stream named "block"', async () => {
+      const blocking = [
+        ['XREAD', 'COUNT', '5', 'BLOCK', '0', 'STREAMS', 'r:s', '0-0'],
+        ['xread', 'block', '10', 'STREAMS', 'r:s', '0-0'],
+        ['XREADGROUP', 'GROUP', 'g', 'c', 'NOACK', 'BLOCK', '0', 'STREAMS', 'r:s', '>'],
+      ];
+      for (const command of blocking) {
+        const response = await post('/', JSON.stringify(command));
+        assert.equal(response.status, 400, command.join(' '));
+        assert.match((response.json as { error: string }).error, /BLOCK' is refused/);
+      }
+      await post('/', '["XADD","block","*","v","1"]');
+      const named = await post('/', '["XREAD","COUNT","1","STREAMS","block","0-0"]');
+      assert.equal(named.status, 200);
+      assert.equal(((named.json as { result: unknown[] }).result[0] as unknown[])[0], 'block');
+      // A group and a consumer called "block": Redis answers (no such group), not the bridge.
+      const group = await post(
+        '/',
+        '["XREADGROUP","GROUP","block","block","STREAMS","block",">"]',
+      );
+      assert.equal(group.status, 400);
+      assert.match((group.json as { error: string }).error, /^NOGROUP/);
+    });
+
     it('refuses inside a pipeline per entry, and a whole transaction', async () => {
       const pipeline = await post(
         '/pipeline',
@@ -386,6 +410,28 @@ describe('Redis bridge', () => {
         await redis.sadd(`${key}:set`, 'b', 'a');
         assert.deepEqual((await redis.smembers(`${key}:set`)).sort(), ['a', 'b']);
         assert.deepEqual(await redis.mget(key, `${key}:missing`), ['Grüße\n🎤', null]);
+      }
+    });
+
+    it('carries stream replies as nested arrays, base64-decoded at every depth', async () => {
+      for (const responseEncoding of [undefined, false] as const) {
+        const redis = new Redis({
+          url: base,
+          token: TOKEN,
+          automaticDeserialization: false,
+          enableTelemetry: false,
+          ...(responseEncoding === false ? { responseEncoding: false } : {}),
+        });
+        const key = `c:stream:${String(responseEncoding)}`;
+        const first = await redis.xadd(key, '*', { v: 'Grüße\n🎤' });
+        const second = await redis.xadd(key, '*', { v: 'OK' });
+        assert.deepEqual(await redis.xread([key, `${key}:missing`], ['0-0', '0-0'], { count: 5 }), [
+          [key, [[first, ['v', 'Grüße\n🎤']], [second, ['v', 'OK']]]],
+        ]);
+        // Nothing new is a null reply, not an empty array.
+        assert.equal(await redis.xread([key], [second], { count: 5 }), null);
+        assert.deepEqual(await redis.xrevrange(key, '+', '-', 1), [[second, ['v', 'OK']]]);
+        assert.deepEqual(await redis.xrevrange(`${key}:missing`, '+', '-', 1), []);
       }
     });
 

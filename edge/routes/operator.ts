@@ -49,6 +49,7 @@ import {
 } from './route.ts';
 import * as s from './schemas.ts';
 import { toIso } from '../iso_time.ts';
+import { ROLES } from '../db/schema.ts';
 
 const STAFF = ['admin', 'operator'] as const;
 const KEY_MANAGERS = ['admin', 'operator', 'owner'] as const;
@@ -56,7 +57,7 @@ const KEY_MANAGERS = ['admin', 'operator', 'owner'] as const;
 export function operatorRoutes(deps: EdgeDeps) {
   const app = newRouter();
   const staff = requireRole(deps, STAFF);
-  const anyone = requireRole(deps, ['admin', 'operator', 'owner', 'viewer']);
+  const anyone = requireRole(deps, ROLES);
   const keyManagers = requireRole(deps, KEY_MANAGERS);
 
   /** Owners may only touch their own rooms' keys. */

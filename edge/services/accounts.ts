@@ -90,14 +90,48 @@ export async function accountForToken(deps: EdgeDeps, token: string): Promise<Ac
     .select({ account: accounts })
     .from(authSessions)
     .innerJoin(accounts, eq(accounts.id, authSessions.accountId))
-    .where(and(
-      eq(authSessions.tokenHash, await hashToken(token)),
-      isNull(authSessions.revokedAt),
-      or(isNull(authSessions.expiresAt), gt(authSessions.expiresAt, deps.now())),
-      isNull(accounts.disabledAt),
-    ));
+    .where(and(eq(authSessions.tokenHash, await hashToken(token)), liveSession(deps)));
   const row = rows[0];
   return row ? toAccount(row.account) : null;
+}
+
+/** The login session behind a bearer token (for the chat cookie), or null as above. */
+export async function sessionForToken(
+  deps: EdgeDeps,
+  token: string,
+): Promise<{ sessionId: string; expiresAt: number | null; account: Account } | null> {
+  if (!/^rct_[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
+  const rows = await deps.db
+    .select({ sessionId: authSessions.id, expiresAt: authSessions.expiresAt, account: accounts })
+    .from(authSessions)
+    .innerJoin(accounts, eq(accounts.id, authSessions.accountId))
+    .where(and(
+      eq(authSessions.tokenHash, await hashToken(token)),
+      liveSession(deps),
+    ));
+  const row = rows[0];
+  return row
+    ? { sessionId: row.sessionId, expiresAt: row.expiresAt, account: toAccount(row.account) }
+    : null;
+}
+
+/** The account of a session that is still live (not revoked, expired or disabled). */
+export async function accountForSession(deps: EdgeDeps, sessionId: string) {
+  const rows = await deps.db
+    .select({ account: accounts })
+    .from(authSessions)
+    .innerJoin(accounts, eq(accounts.id, authSessions.accountId))
+    .where(and(eq(authSessions.id, sessionId), liveSession(deps)));
+  const row = rows[0];
+  return row ? toAccount(row.account) : null;
+}
+
+function liveSession(deps: EdgeDeps) {
+  return and(
+    isNull(authSessions.revokedAt),
+    or(isNull(authSessions.expiresAt), gt(authSessions.expiresAt, deps.now())),
+    isNull(accounts.disabledAt),
+  );
 }
 
 export async function revokeToken(deps: EdgeDeps, token: string): Promise<void> {

@@ -127,7 +127,8 @@ async function toPublicRoom(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoo
     viewers: status?.viewers ?? 0,
     watchUrl: `${base}/watch/${room.id}`,
     playbackUrl: `${base}/api/v1/public/rooms/${room.id}/playback`,
-    chatUrl: `${base}/api/v1/public/rooms/${room.id}/chat`,
+    // The chat of the room: `<chatUrl>/ws` (WebSocket), `/events` (SSE), `/messages`.
+    chatUrl: `${base}/api/v1/chat/rooms/${room.id}`,
     // The query changes with each preview, so browsers may cache each one for good.
     thumbnailUrl: preview
       ? `${base}/api/v1/public/rooms/${room.id}/thumbnail.jpg?at=${preview.at}`

@@ -1,8 +1,9 @@
 // The embedded live store: one Map in this process, for a single edge on one box.
 // Runtime-neutral (no node:* imports) so the edge runs it unchanged on Deno and Node.
 // It mirrors what the Redis adapter does (string vs set keys, counters stored as text,
-// an emptied set disappears) so code tested against it behaves the same on Redis.
-import { checkTtl, type LiveStore } from './store.ts';
+// an emptied set disappears, stream ids like XADD's) so code tested against it behaves
+// the same on Redis.
+import { checkTtl, compareStreamIds, type LiveStore, type StreamEntry } from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Clock in milliseconds; injectable so tests can move time without waiting. */
@@ -21,7 +22,19 @@ export interface MemoryStore extends LiveStore {
 
 type Entry =
   | { kind: 'string'; value: string; expiresAt: number | null }
-  | { kind: 'set'; members: Set<string> };
+  | { kind: 'set'; members: Set<string> }
+  | StreamData;
+
+interface StreamData {
+  kind: 'stream';
+  /** Oldest first; ids strictly increasing. */
+  items: { id: string; value: string }[];
+  // The last id handed out, kept apart from `items` as Redis keeps it: ids must keep
+  // growing whatever trimming removed.
+  lastMs: number;
+  lastSeq: number;
+  expiresAt: number;
+}
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -35,7 +48,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   let nextSweepAt = now() + sweepIntervalMs;
 
   const isExpired = (entry: Entry, at: number) =>
-    entry.kind === 'string' && entry.expiresAt !== null && entry.expiresAt <= at;
+    entry.kind !== 'set' && entry.expiresAt !== null && entry.expiresAt <= at;
 
   /** Checks the store is open, sweeps when due, and returns the time of this call. */
   const begin = (): number => {
@@ -127,6 +140,61 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return [...entry.members].sort();
     }),
 
+    streamAppend: settle((key, value, { maxLength, ttlMs }) => {
+      checkWhole('maxLength', maxLength);
+      const ttl = checkTtl(ttlMs);
+      const at = begin();
+      const entry = live(key, at);
+      if (entry && entry.kind !== 'stream') throw new Error(WRONGTYPE);
+      // A new stream starts from 0-0, as in Redis: the first id is then `<ms>-0` (`0-1` at
+      // ms 0, since 0-0 itself is never an entry's id).
+      const stream: StreamData = entry ??
+        { kind: 'stream', items: [], lastMs: 0, lastSeq: 0, expiresAt: at + ttl };
+      // Redis's XADD *: the clock's ms if it moved past the last id, else the last id's ms
+      // with the next seq, so ids grow even when the clock stands still or steps back.
+      const ms = Math.floor(at);
+      if (ms > stream.lastMs) {
+        stream.lastMs = ms;
+        stream.lastSeq = 0;
+      } else {
+        stream.lastSeq += 1;
+      }
+      const id = `${stream.lastMs}-${stream.lastSeq}`;
+      stream.items.push({ id, value });
+      if (stream.items.length > maxLength) {
+        stream.items.splice(0, stream.items.length - maxLength);
+      }
+      stream.expiresAt = at + ttl;
+      entries.set(key, stream);
+      return id;
+    }),
+
+    streamRead: settle((cursors, count) => {
+      checkWhole('count', count);
+      for (const cursor of cursors) checkStreamId(cursor.afterId);
+      const at = begin();
+      const read: StreamEntry[] = [];
+      for (const { key, afterId } of cursors) {
+        const entry = live(key, at);
+        if (!entry) continue;
+        if (entry.kind !== 'stream') throw new Error(WRONGTYPE);
+        // Readers poll near the end, so look back from the newest entry.
+        let first = entry.items.length;
+        while (first > 0 && compareStreamIds(entry.items[first - 1]!.id, afterId) > 0) first--;
+        for (const item of entry.items.slice(first, first + count)) {
+          read.push({ key, id: item.id, value: item.value });
+        }
+      }
+      return read;
+    }),
+
+    streamLastId: settle((key) => {
+      const entry = live(key, begin());
+      if (!entry) return '0-0';
+      if (entry.kind !== 'stream') throw new Error(WRONGTYPE);
+      return entry.items[entry.items.length - 1]?.id ?? '0-0';
+    }),
+
     close: settle(() => {
       closed = true;
       entries.clear();
@@ -134,6 +202,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
     entryCount: () => entries.size,
   };
+}
+
+function checkWhole(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a whole number >= 1, got ${String(value)}`);
+  }
+}
+
+/** Throws the RangeError of `compareStreamIds` when `id` is not `<ms>-<seq>`. */
+function checkStreamId(id: string): void {
+  if (typeof id !== 'string') throw new RangeError(`not a stream id: ${String(id)}`);
+  compareStreamIds(id, id);
 }
 
 /** Runs `fn` now and returns its outcome as a promise: a throw becomes a rejection. */

@@ -12,6 +12,17 @@
 //   (the Upstash client batches reads and writes into separate requests).
 // * After `close()` every call rejects.
 
+export interface StreamCursor {
+  key: string;
+  afterId: string;
+}
+
+export interface StreamEntry {
+  key: string;
+  id: string;
+  value: string;
+}
+
 export interface LiveStore {
   /** The value, or null when missing or expired. */
   get(key: string): Promise<string | null>;
@@ -40,6 +51,25 @@ export interface LiveStore {
   setRemove(key: string, member: string): Promise<void>;
   /** All members of a set, sorted ascending, [] when the set does not exist. */
   setMembers(key: string): Promise<string[]>;
+  /**
+   * Appends `value` to the stream `key` and returns the new entry's id. Ids grow within a
+   * stream (`<ms>-<seq>`, compared by `compareStreamIds`), also across a restart of the
+   * backend, as long as the clock does not go back. Only about the newest `maxLength`
+   * entries are kept; `ttlMs` makes the whole stream expire that long after its last append.
+   */
+  streamAppend(
+    key: string,
+    value: string,
+    options: { maxLength: number; ttlMs: number },
+  ): Promise<string>;
+  /**
+   * Entries newer than each cursor's `afterId`, oldest first within a stream, at most
+   * `count` per stream; never blocks (nothing new = []). `afterId` '0-0' reads from the
+   * start; a stream that does not exist reads as empty.
+   */
+  streamRead(cursors: readonly StreamCursor[], count: number): Promise<StreamEntry[]>;
+  /** The id of the newest entry of a stream, '0-0' when it has none or does not exist. */
+  streamLastId(key: string): Promise<string>;
   /** Releases connections/timers. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -50,4 +80,17 @@ export function checkTtl(ttlMs: number): number {
     throw new RangeError(`ttlMs must be a finite number > 0, got ${String(ttlMs)}`);
   }
   return Math.ceil(ttlMs);
+}
+
+/** Orders two stream ids (`<ms>-<seq>`) as Redis does: negative, zero or positive. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs, aSeq] = splitStreamId(a);
+  const [bMs, bSeq] = splitStreamId(b);
+  return aMs === bMs ? Math.sign(aSeq - bSeq) : Math.sign(aMs - bMs);
+}
+
+function splitStreamId(id: string): [number, number] {
+  const match = /^(\d+)-(\d+)$/.exec(id);
+  if (!match) throw new RangeError(`not a stream id: '${id.slice(0, 40)}'`);
+  return [Number(match[1]), Number(match[2])];
 }

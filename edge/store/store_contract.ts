@@ -4,7 +4,7 @@
 // Redis never see each other's keys.
 import { describe, it as nodeIt } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LiveStore } from './store.ts';
+import { compareStreamIds, type LiveStore, type StreamEntry } from './store.ts';
 
 export type StoreSetup = () => Promise<{ store: LiveStore; cleanup?: () => Promise<void> }>;
 
@@ -14,6 +14,11 @@ export type StoreSetup = () => Promise<{ store: LiveStore; cleanup?: () => Promi
 // concurrently. SLACK covers timer and expiry jitter.
 const TTL_MS = 3000;
 const SLACK_MS = 1000;
+
+// `streamAppend` keeps "about" maxLength entries: Redis's `MAXLEN ~` drops only whole
+// internal nodes of up to 100 entries (stream-node-max-entries), the memory store trims
+// exactly. The contract allows up to this many extra and asserts the newest are kept.
+const TRIM_SLACK = 100;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -31,6 +36,13 @@ const AWKWARD_VALUES: Record<string, string> = {
   'looks like base64': 'T0s=',
   'quotes and backslashes': `"'\\\\n\``,
   long: 'x'.repeat(100_000),
+};
+
+/** Values per stream, in the order read; the contract orders entries only within one. */
+const valuesByKey = (entries: readonly StreamEntry[]): Record<string, string[]> => {
+  const byKey: Record<string, string[]> = {};
+  for (const { key, value } of entries) (byKey[key] ??= []).push(value);
+  return byKey;
 };
 
 export function runStoreContract(name: string, setup: StoreSetup): void {
@@ -310,6 +322,211 @@ export function runStoreContract(name: string, setup: StoreSetup): void {
       });
     });
 
+    describe('streams', { concurrency: true }, () => {
+      const LIMITS = { maxLength: 1000, ttlMs: 60_000 };
+
+      it('reads a missing stream as empty, and its last id as 0-0', async (store, k) => {
+        assert.deepEqual(await store.streamRead([{ key: k('none'), afterId: '0-0' }], 10), []);
+        assert.equal(await store.streamLastId(k('none')), '0-0');
+        assert.deepEqual(await store.streamRead([], 10), []);
+      });
+
+      it('appends and reads back in order, each id greater than the last', async (store, k) => {
+        const ids: string[] = [];
+        for (const value of ['one', 'two', 'three']) {
+          ids.push(await store.streamAppend(k('chat'), value, LIMITS));
+        }
+        for (const id of ids) assert.match(id, /^\d+-\d+$/);
+        assert.ok(compareStreamIds(ids[0]!, '0-0') > 0, ids[0]);
+        assert.ok(compareStreamIds(ids[1]!, ids[0]!) > 0, `${ids[1]} after ${ids[0]}`);
+        assert.ok(compareStreamIds(ids[2]!, ids[1]!) > 0, `${ids[2]} after ${ids[1]}`);
+        assert.deepEqual(await store.streamRead([{ key: k('chat'), afterId: '0-0' }], 10), [
+          { key: k('chat'), id: ids[0], value: 'one' },
+          { key: k('chat'), id: ids[1], value: 'two' },
+          { key: k('chat'), id: ids[2], value: 'three' },
+        ]);
+        assert.equal(await store.streamLastId(k('chat')), ids[2]);
+      });
+
+      it('keeps ids growing over a burst of appends within one millisecond', async (store, k) => {
+        let last = '0-0';
+        for (let i = 0; i < 50; i++) {
+          const id = await store.streamAppend(k('burst'), `m${i}`, LIMITS);
+          assert.ok(compareStreamIds(id, last) > 0, `${id} after ${last}`);
+          last = id;
+        }
+        const read = await store.streamRead([{ key: k('burst'), afterId: '0-0' }], 100);
+        assert.deepEqual(
+          read.map((entry) => entry.value),
+          Array.from({ length: 50 }, (_, i) => `m${i}`),
+        );
+      });
+
+      it('round-trips awkward values and keys', async (store, k) => {
+        const key = k('ключ 🔑\nline');
+        const values = Object.values(AWKWARD_VALUES);
+        for (const value of values) await store.streamAppend(key, value, LIMITS);
+        const read = await store.streamRead([{ key, afterId: '0-0' }], 100);
+        assert.deepEqual(read.map((entry) => entry.key), values.map(() => key));
+        assert.deepEqual(read.map((entry) => entry.value), values);
+      });
+
+      it('reads only entries after afterId', async (store, k) => {
+        const ids: string[] = [];
+        for (const value of ['a', 'b', 'c']) {
+          ids.push(await store.streamAppend(k('chat'), value, LIMITS));
+        }
+        const after = async (afterId: string) =>
+          (await store.streamRead([{ key: k('chat'), afterId }], 10)).map((entry) => entry.value);
+        assert.deepEqual(await after(ids[0]!), ['b', 'c']);
+        assert.deepEqual(await after(ids[1]!), ['c']);
+        assert.deepEqual(await after(ids[2]!), []);
+        // An id between two entries, or past the newest, is a valid cursor too.
+        const [ms, seq] = ids[2]!.split('-').map(Number) as [number, number];
+        assert.deepEqual(await after(`${ms}-${seq + 1}`), []);
+        assert.deepEqual(await after(`${ms + 60_000}-0`), []);
+        assert.deepEqual(await after('1-0'), ['a', 'b', 'c']);
+      });
+
+      it('reads at most count entries, oldest first, and goes on from there', async (store, k) => {
+        for (let i = 1; i <= 5; i++) await store.streamAppend(k('chat'), `m${i}`, LIMITS);
+        const first = await store.streamRead([{ key: k('chat'), afterId: '0-0' }], 2);
+        assert.deepEqual(first.map((entry) => entry.value), ['m1', 'm2']);
+        const second = await store.streamRead([{ key: k('chat'), afterId: first[1]!.id }], 2);
+        assert.deepEqual(second.map((entry) => entry.value), ['m3', 'm4']);
+        const third = await store.streamRead([{ key: k('chat'), afterId: second[1]!.id }], 2);
+        assert.deepEqual(third.map((entry) => entry.value), ['m5']);
+      });
+
+      it('reads several streams in one call, each from its own cursor', async (store, k) => {
+        const a1 = await store.streamAppend(k('a'), 'a1', LIMITS);
+        await store.streamAppend(k('a'), 'a2', LIMITS);
+        await store.streamAppend(k('a'), 'a3', LIMITS);
+        await store.streamAppend(k('b'), 'b1', LIMITS);
+        await store.streamAppend(k('b'), 'b2', LIMITS);
+        await store.streamAppend(k('b'), 'b3', LIMITS);
+        const cursors = [
+          { key: k('a'), afterId: a1 },
+          { key: k('missing'), afterId: '0-0' },
+          { key: k('b'), afterId: '0-0' },
+          { key: k('c'), afterId: '0-0' },
+        ];
+        await store.streamAppend(k('c'), 'c1', LIMITS);
+        assert.deepEqual(valuesByKey(await store.streamRead(cursors, 10)), {
+          [k('a')]: ['a2', 'a3'],
+          [k('b')]: ['b1', 'b2', 'b3'],
+          [k('c')]: ['c1'],
+        });
+        // count holds per stream, not for the whole read.
+        assert.deepEqual(valuesByKey(await store.streamRead(cursors, 1)), {
+          [k('a')]: ['a2'],
+          [k('b')]: ['b1'],
+          [k('c')]: ['c1'],
+        });
+      });
+
+      it('keeps about the newest maxLength entries', async (store, k) => {
+        const total = 5 + TRIM_SLACK * 2;
+        const ids: string[] = [];
+        for (let i = 0; i < total; i++) {
+          ids.push(await store.streamAppend(k('chat'), `m${i}`, { maxLength: 5, ttlMs: 60_000 }));
+        }
+        const read = await store.streamRead([{ key: k('chat'), afterId: '0-0' }], total);
+        assert.ok(
+          read.length >= 5 && read.length <= 5 + TRIM_SLACK,
+          `kept ${read.length} of ${total}`,
+        );
+        // What is kept is the newest, in order, ending with the last append.
+        const newest = ids.slice(-read.length);
+        assert.deepEqual(read.map((entry) => entry.id), newest);
+        assert.deepEqual(
+          read.map((entry) => entry.value),
+          newest.map((_, i) => `m${total - read.length + i}`),
+        );
+        assert.equal(await store.streamLastId(k('chat')), ids[total - 1]);
+        // Trimmed or not, the next id still grows.
+        const next = await store.streamAppend(k('chat'), 'next', { maxLength: 5, ttlMs: 60_000 });
+        assert.ok(compareStreamIds(next, ids[total - 1]!) > 0);
+      });
+
+      it('expires a stream ttlMs after its last append, not its first', async (store, k) => {
+        const limits = { maxLength: 10, ttlMs: TTL_MS };
+        await store.streamAppend(k('chat'), 'first', limits);
+        await sleep(TTL_MS / 2);
+        await store.streamAppend(k('chat'), 'second', limits);
+        // Past the first append's expiry, well inside the second one's.
+        await sleep(TTL_MS / 2 + SLACK_MS / 2);
+        const read = await store.streamRead([{ key: k('chat'), afterId: '0-0' }], 10);
+        assert.deepEqual(read.map((entry) => entry.value), ['first', 'second']);
+        // Now past the second append's expiry, with the same slack as the other TTL tests.
+        await sleep(TTL_MS / 2 + SLACK_MS / 2);
+        assert.deepEqual(await store.streamRead([{ key: k('chat'), afterId: '0-0' }], 10), []);
+        assert.equal(await store.streamLastId(k('chat')), '0-0');
+      });
+
+      it('removes a stream with del, and set replaces it', async (store, k) => {
+        await store.streamAppend(k('gone'), 'x', LIMITS);
+        await store.streamAppend(k('replaced'), 'x', LIMITS);
+        await store.del(k('gone'));
+        assert.equal(await store.streamLastId(k('gone')), '0-0');
+        assert.equal(await store.set(k('replaced'), 'now a string'), true);
+        assert.equal(await store.get(k('replaced')), 'now a string');
+      });
+
+      it('rejects using a stream as a string or set, and the other way round', async (store, k) => {
+        const wrongType = /WRONGTYPE/;
+        await store.streamAppend(k('stream'), 'kept', LIMITS);
+        await assert.rejects(store.get(k('stream')), wrongType);
+        await assert.rejects(store.incrWithin(k('stream'), 60_000), wrongType);
+        await assert.rejects(store.setAdd(k('stream'), 'm'), wrongType);
+        await assert.rejects(store.setMembers(k('stream')), wrongType);
+        await store.set(k('text'), 'v');
+        await store.setAdd(k('set'), 'm');
+        for (const key of [k('text'), k('set')]) {
+          await assert.rejects(store.streamAppend(key, 'x', LIMITS), wrongType);
+          await assert.rejects(store.streamRead([{ key, afterId: '0-0' }], 10), wrongType);
+          await assert.rejects(store.streamLastId(key), wrongType);
+        }
+        assert.equal(await store.get(k('text')), 'v');
+        assert.deepEqual(await store.setMembers(k('set')), ['m']);
+        const read = await store.streamRead([{ key: k('stream'), afterId: '0-0' }], 10);
+        assert.deepEqual(read.map((entry) => entry.value), ['kept']);
+      });
+
+      it('rejects bad arguments with a RangeError and appends nothing', async (store, k) => {
+        for (const maxLength of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await assert.rejects(
+            store.streamAppend(k('chat'), 'v', { maxLength, ttlMs: 60_000 }),
+            RangeError,
+            `maxLength ${maxLength}`,
+          );
+        }
+        for (const ttlMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await assert.rejects(
+            store.streamAppend(k('chat'), 'v', { maxLength: 10, ttlMs }),
+            RangeError,
+            `ttlMs ${ttlMs}`,
+          );
+        }
+        assert.equal(await store.streamLastId(k('chat')), '0-0');
+        for (const count of [0, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await assert.rejects(
+            store.streamRead([{ key: k('chat'), afterId: '0-0' }], count),
+            RangeError,
+            `count ${count}`,
+          );
+        }
+        // Redis would take '0', '$' or '+' here; the contract wants a real id.
+        for (const afterId of ['', '0', '$', '+', '-', '1-', '-1-0', '1-2-3', ' 1-0', 'x-y']) {
+          await assert.rejects(
+            store.streamRead([{ key: k('chat'), afterId }], 10),
+            RangeError,
+            `afterId '${afterId}'`,
+          );
+        }
+      });
+    });
+
     describe('close', { concurrency: true }, () => {
       it('is safe to call twice and makes later calls reject', async (store, k) => {
         await store.close();
@@ -318,6 +535,10 @@ export function runStoreContract(name: string, setup: StoreSetup): void {
         await assert.rejects(store.set(k('any'), 'v'));
         await assert.rejects(store.incrWithin(k('any'), 1000));
         await assert.rejects(store.setMembers(k('any')));
+        await assert.rejects(store.streamAppend(k('any'), 'v', { maxLength: 10, ttlMs: 1000 }));
+        await assert.rejects(store.streamRead([{ key: k('any'), afterId: '0-0' }], 10));
+        await assert.rejects(store.streamRead([], 10));
+        await assert.rejects(store.streamLastId(k('any')));
       });
     });
   });

@@ -2,7 +2,7 @@
 // Redis bridge in front of a self-hosted Redis). Runtime-neutral: @upstash/redis speaks
 // fetch, so this runs unchanged on Deno Deploy and Node.
 import { Redis } from '@upstash/redis';
-import { checkTtl, type LiveStore } from './store.ts';
+import { checkTtl, compareStreamIds, type LiveStore, type StreamEntry } from './store.ts';
 
 export interface UpstashStoreOptions {
   /** The REST URL, e.g. `https://…upstash.io` or the bridge's `http://host:port`. */
@@ -20,6 +20,17 @@ if count == 1 or redis.call('PTTL', KEYS[1]) == -1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return count
+`;
+
+// XADD and the stream's PEXPIRE in one atomic step, for the same reason: a stream that
+// missed its expiry would never go away. `MAXLEN ~` lets Redis trim whole internal nodes
+// only (cheap), so a stream keeps between maxLength and maxLength + stream-node-max-entries
+// (100 by default) entries. Each entry holds the value under the one field STREAM_FIELD.
+const STREAM_FIELD = 'v';
+const STREAM_APPEND = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', '${STREAM_FIELD}', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return id
 `;
 
 export function createUpstashStore(options: UpstashStoreOptions): LiveStore {
@@ -97,6 +108,43 @@ export function createUpstashStore(options: UpstashStoreOptions): LiveStore {
         return [...members].sort();
       }),
 
+    async streamAppend(key, value, { maxLength, ttlMs }) {
+      checkWhole('maxLength', maxLength);
+      const ttl = checkTtl(ttlMs);
+      return await call('streamAppend', async () => {
+        const id = await redis.eval<[string, string, string], unknown>(
+          STREAM_APPEND,
+          [key],
+          [String(maxLength), value, String(ttl)],
+        );
+        if (typeof id !== 'string') throw new Error('unexpected reply to XADD');
+        return id;
+      });
+    },
+
+    async streamRead(cursors, count) {
+      checkWhole('count', count);
+      for (const cursor of cursors) checkStreamId(cursor.afterId);
+      return await call('streamRead', async () => {
+        // XREAD without keys is a syntax error in Redis; nothing to read is simply [].
+        if (cursors.length === 0) return [];
+        // Never BLOCK: the bridge refuses it, and edges poll instead.
+        const reply = await redis.xread(
+          cursors.map((cursor) => cursor.key),
+          cursors.map((cursor) => cursor.afterId),
+          { count },
+        );
+        return parseXRead(reply);
+      });
+    },
+
+    streamLastId: (key) =>
+      call('streamLastId', async () => {
+        const reply: unknown = await redis.xrevrange(key, '+', '-', 1);
+        const entries = parseEntries(reply);
+        return entries[entries.length - 1]?.id ?? '0-0';
+      }),
+
     close() {
       // The client holds no connection of its own (fetch pools them); just refuse
       // further calls, as the other adapters do.
@@ -104,6 +152,55 @@ export function createUpstashStore(options: UpstashStoreOptions): LiveStore {
       return Promise.resolve();
     },
   };
+}
+
+function checkWhole(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a whole number >= 1, got ${String(value)}`);
+  }
+}
+
+/** Throws the RangeError of `compareStreamIds` when `id` is not `<ms>-<seq>`. */
+function checkStreamId(id: string): void {
+  if (typeof id !== 'string') throw new RangeError(`not a stream id: ${String(id)}`);
+  compareStreamIds(id, id);
+}
+
+// With automaticDeserialization off the client hands over Redis's reply as it is, its
+// strings already base64-decoded (at every depth):
+//   XREAD     → [[key, [[id, [field, value, …]], …]], …], or null when nothing is new
+//               (streams without new entries are left out);
+//   XREVRANGE → [[id, [field, value, …]], …], [] for a missing stream.
+// Anything else is a broken reply, and fails the call rather than losing entries.
+// The messages name the shape only, never a key or value.
+
+function parseXRead(reply: unknown): StreamEntry[] {
+  if (reply === null) return [];
+  if (!Array.isArray(reply)) throw new Error('unexpected reply to XREAD');
+  const read: StreamEntry[] = [];
+  for (const stream of reply) {
+    if (!Array.isArray(stream) || stream.length !== 2 || typeof stream[0] !== 'string') {
+      throw new Error('unexpected stream in the reply to XREAD');
+    }
+    const key = stream[0];
+    for (const { id, value } of parseEntries(stream[1])) read.push({ key, id, value });
+  }
+  return read;
+}
+
+function parseEntries(reply: unknown): { id: string; value: string }[] {
+  if (!Array.isArray(reply)) throw new Error('unexpected list of stream entries');
+  return reply.map((entry: unknown) => {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) {
+      throw new Error('unexpected stream entry');
+    }
+    const fields: unknown[] = entry[1];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const value = fields[i + 1];
+      if (fields[i] === STREAM_FIELD && typeof value === 'string') return { id: entry[0], value };
+    }
+    throw new Error(`stream entry without its '${STREAM_FIELD}' field`);
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import { startRedisServer, type TestRedisServer } from '../../core/testing/redis
 import { runRedisBridge } from '../redis_bridge/main.ts';
 import { createRespClient, type RespClient } from '../redis_bridge/resp.ts';
 import { runStoreContract } from './store_contract.ts';
+import { compareStreamIds } from './store.ts';
 import { createUpstashStore } from './upstash.ts';
 
 const TOKEN = `canary-token-${crypto.randomUUID()}`;
@@ -98,6 +99,33 @@ describe('upstash store specifics', () => {
       assert.ok(!error.message.includes(secret));
       return true;
     });
+  });
+
+  it('gives a stream ids after a redis-server restart greater than before it', async () => {
+    // Its own server: a restart would break the requests of any test sharing one.
+    const redisServer = await startRedisServer();
+    const bridge = await runRedisBridge(
+      { listen: { host: '127.0.0.1', port: 0 }, redisUrl: redisServer.url, token: TOKEN },
+      createMemoryLogger('redis-bridge'),
+    );
+    const store = createUpstashStore({ url: `http://127.0.0.1:${bridge.port}`, token: TOKEN });
+    try {
+      const limits = { maxLength: 100, ttlMs: 60_000 };
+      await store.streamAppend('chat', 'one', limits);
+      const before = await store.streamAppend('chat', 'two', limits);
+      await redisServer.restart();
+      // Nothing persists: the stream is gone, and Redis starts its ids from the clock again.
+      assert.equal(await store.streamLastId('chat'), '0-0');
+      const after = await store.streamAppend('chat', 'three', limits);
+      assert.ok(compareStreamIds(after, before) > 0, `${after} after ${before}`);
+      // So a reader's cursor from before the restart still sees what came after it.
+      const read = await store.streamRead([{ key: 'chat', afterId: before }], 10);
+      assert.deepEqual(read, [{ key: 'chat', id: after, value: 'three' }]);
+    } finally {
+      await store.close();
+      await bridge.close();
+      await redisServer.stop();
+    }
   });
 
   it('refuses a URL that is not http(s) when created, without echoing the token', () => {
