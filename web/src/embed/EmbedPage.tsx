@@ -1,6 +1,8 @@
 // /embed/<room>: only the player, filling the iframe, and the room's title linking to its
-// watch page (in a new tab: the iframe's own site stays).
+// watch page (in a new tab: the iframe's own site stays). With `?chat=1` the room's chat
+// sits beside the player (below it in a narrow frame).
 import { useEffect } from 'preact/hooks';
+import { ChatPanel } from '../chat/ChatPanel.tsx';
 import { Player } from '../player/Player.tsx';
 import { exposePlayer } from '../player/scripting_api.ts';
 import type { LatencyMode } from '../player/tuning.ts';
@@ -9,9 +11,10 @@ import { usePlayback } from '../player/use_playback.ts';
 export interface EmbedPageProps {
   roomId: string | null;
   latency: LatencyMode;
+  chat: boolean;
 }
 
-export function EmbedPage({ roomId, latency }: EmbedPageProps) {
+export function EmbedPage({ roomId, latency, chat }: EmbedPageProps) {
   const [playback, snapshot] = usePlayback(roomId, latency);
   useEffect(() => exposePlayer(playback.scriptingApi()), [playback]);
   const title = snapshot.room?.title ?? roomId;
@@ -20,18 +23,21 @@ export function EmbedPage({ roomId, latency }: EmbedPageProps) {
   }, [title]);
 
   return (
-    <div class='embed'>
-      <Player playback={playback} snapshot={snapshot} />
-      {roomId && title && (
-        <a
-          class='embed-title'
-          href={`/watch/${encodeURIComponent(roomId)}`}
-          target='_blank'
-          rel='noopener'
-        >
-          {title}
-        </a>
-      )}
+    <div class={chat ? 'embed embed-with-chat' : 'embed'}>
+      <div class='embed-stage'>
+        <Player playback={playback} snapshot={snapshot} />
+        {roomId && title && (
+          <a
+            class='embed-title'
+            href={`/watch/${encodeURIComponent(roomId)}`}
+            target='_blank'
+            rel='noopener'
+          >
+            {title}
+          </a>
+        )}
+      </div>
+      {chat && <ChatPanel roomId={roomId} embedded />}
     </div>
   );
 }

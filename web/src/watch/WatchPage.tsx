@@ -2,6 +2,7 @@
 // (below it on phones) and the code to embed it elsewhere.
 import { useEffect } from 'preact/hooks';
 import { STATE_LABELS } from '../api.ts';
+import { ChatPanel } from '../chat/ChatPanel.tsx';
 import { Player } from '../player/Player.tsx';
 import { exposePlayer } from '../player/scripting_api.ts';
 import type { LatencyMode } from '../player/tuning.ts';
@@ -49,10 +50,9 @@ export function WatchPage({ roomId, latency }: WatchPageProps) {
         <div class='watch-player'>
           <Player playback={playback} snapshot={snapshot} />
         </div>
-        <aside class='chat' aria-label='Chat'>
-          <h2>Chat</h2>
-          <p>Chat is coming soon.</p>
-        </aside>
+        <div class='watch-chat'>
+          <ChatPanel roomId={roomId} />
+        </div>
         {roomId && room && (
           <div class='watch-embed'>
             <EmbedSnippet roomId={roomId} title={room.title} />
