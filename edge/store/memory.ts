@@ -3,7 +3,14 @@
 // It mirrors what the Redis adapter does (string vs set keys, counters stored as text,
 // an emptied set disappears, stream ids like XADD's) so code tested against it behaves
 // the same on Redis.
-import { checkTtl, compareStreamIds, type LiveStore, type StreamEntry } from './store.ts';
+import {
+  checkStreamId,
+  checkTtl,
+  checkWhole,
+  compareStreamIds,
+  type LiveStore,
+  type StreamEntry,
+} from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Clock in milliseconds; injectable so tests can move time without waiting. */
@@ -202,18 +209,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
     entryCount: () => entries.size,
   };
-}
-
-function checkWhole(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be a whole number >= 1, got ${String(value)}`);
-  }
-}
-
-/** Throws the RangeError of `compareStreamIds` when `id` is not `<ms>-<seq>`. */
-function checkStreamId(id: string): void {
-  if (typeof id !== 'string') throw new RangeError(`not a stream id: ${String(id)}`);
-  compareStreamIds(id, id);
 }
 
 /** Runs `fn` now and returns its outcome as a promise: a throw becomes a rejection. */

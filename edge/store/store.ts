@@ -94,3 +94,16 @@ function splitStreamId(id: string): [number, number] {
   if (!match) throw new RangeError(`not a stream id: '${id.slice(0, 40)}'`);
   return [Number(match[1]), Number(match[2])];
 }
+
+/** Validates a count or length as every adapter must: a whole number of at least 1. */
+export function checkWhole(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a whole number >= 1, got ${String(value)}`);
+  }
+}
+
+/** Throws the RangeError of `compareStreamIds` when `id` is not `<ms>-<seq>`. */
+export function checkStreamId(id: string): void {
+  if (typeof id !== 'string') throw new RangeError(`not a stream id: ${String(id)}`);
+  compareStreamIds(id, id);
+}

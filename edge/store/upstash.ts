@@ -2,7 +2,13 @@
 // Redis bridge in front of a self-hosted Redis). Runtime-neutral: @upstash/redis speaks
 // fetch, so this runs unchanged on Deno Deploy and Node.
 import { Redis } from '@upstash/redis';
-import { checkTtl, compareStreamIds, type LiveStore, type StreamEntry } from './store.ts';
+import {
+  checkStreamId,
+  checkTtl,
+  checkWhole,
+  type LiveStore,
+  type StreamEntry,
+} from './store.ts';
 
 export interface UpstashStoreOptions {
   /** The REST URL, e.g. `https://…upstash.io` or the bridge's `http://host:port`. */
@@ -152,18 +158,6 @@ export function createUpstashStore(options: UpstashStoreOptions): LiveStore {
       return Promise.resolve();
     },
   };
-}
-
-function checkWhole(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be a whole number >= 1, got ${String(value)}`);
-  }
-}
-
-/** Throws the RangeError of `compareStreamIds` when `id` is not `<ms>-<seq>`. */
-function checkStreamId(id: string): void {
-  if (typeof id !== 'string') throw new RangeError(`not a stream id: ${String(id)}`);
-  compareStreamIds(id, id);
 }
 
 // With automaticDeserialization off the client hands over Redis's reply as it is, its
