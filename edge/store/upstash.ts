@@ -2,13 +2,7 @@
 // Redis bridge in front of a self-hosted Redis). Runtime-neutral: @upstash/redis speaks
 // fetch, so this runs unchanged on Deno Deploy and Node.
 import { Redis } from '@upstash/redis';
-import {
-  checkStreamId,
-  checkTtl,
-  checkWhole,
-  type LiveStore,
-  type StreamEntry,
-} from './store.ts';
+import { checkStreamId, checkTtl, checkWhole, type LiveStore, type StreamEntry } from './store.ts';
 
 export interface UpstashStoreOptions {
   /** The REST URL, e.g. `https://…upstash.io` or the bridge's `http://host:port`. */
