@@ -10,6 +10,7 @@ import type { UpgradeWebSocket, WSContext } from 'hono/ws';
 import { chatClientFrameSchema, type ChatServerFrame } from '../../core/wire/chat.ts';
 import { openCrewChannel, openRoomChannel } from '../chat/channels.ts';
 import {
+  accountAuthor,
   accountCookie,
   CHAT_COOKIE,
   type ChatIdentity,
@@ -24,7 +25,6 @@ import type { EdgeDeps } from '../deps.ts';
 import type { EdgeEnv } from '../env.ts';
 import { type ErrorStatus, HttpError } from '../http_error.ts';
 import { accountForToken, sessionForToken } from '../services/accounts.ts';
-import { accountAuthor } from '../chat/identity.ts';
 import * as s from './chat_schemas.ts';
 import { createRoute, jsonBody, newRouter, okSchema, responses, SECURITY } from './route.ts';
 import { z } from 'zod';
