@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { chatGuestCookie } from '../core/testing/chat_client.ts';
-import { freePort, waitForPort } from '../core/testing/net.ts';
+import { freePort, NODE_PROCESS_START_MS, waitForPort } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import { percentile } from '../e2e/support/latency.ts';
 import { ROOMCAST } from '../e2e/support/stack.ts';
@@ -54,7 +54,7 @@ async function startEdge(): Promise<Target> {
       ROOMCAST_EDGE_CHAT_PER_ADDRESS_MESSAGES: '10000',
     },
   });
-  await edge.whenReady(waitForPort(port, '127.0.0.1', 20_000));
+  await edge.whenReady(waitForPort(port, '127.0.0.1', NODE_PROCESS_START_MS));
   const { readFile } = await import('node:fs/promises');
   const token = (await readFile(join(dir, 'edge/admin-token'), 'utf8')).trim();
   const created = await fetch(`${base}/api/v1/rooms`, {
@@ -86,7 +86,7 @@ async function startBaseline(): Promise<Target> {
     new URL('./support/ws_broadcast_server.ts', import.meta.url).pathname,
     String(port),
   ], {});
-  await server.whenReady(waitForPort(port, '127.0.0.1', 20_000));
+  await server.whenReady(waitForPort(port, '127.0.0.1', NODE_PROCESS_START_MS));
   return {
     name: 'bare ws broadcast',
     url: `ws://127.0.0.1:${port}/`,

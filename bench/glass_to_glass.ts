@@ -14,7 +14,8 @@
 // Each also measures how long after the room went live (the publish) the first media can be
 // played: the master playlist is out and a rendition lists a part (LL) or a segment.
 // Env: SECONDS (sampling window per setting, default 30), WARMUP (s of playing before
-// sampling, default 8), ROUNDS (default 1; settings alternate between rounds).
+// sampling, default 8), ROUNDS (default 1; settings alternate between rounds), ONLY (names
+// of settings to run, comma-separated, when trying one out; --write needs them all).
 import { rm } from 'node:fs/promises';
 import { launchChromium } from '../core/testing/chromium.ts';
 import {
@@ -35,12 +36,16 @@ interface Setting {
   lowLatency: boolean;
 }
 
-const SETTINGS: Setting[] = [
+const ALL_SETTINGS: Setting[] = [
   { name: 'default', segmentSeconds: 2, query: '', lowLatency: false },
   { name: '1s', segmentSeconds: 1, query: '', lowLatency: false },
   { name: '1s+low', segmentSeconds: 1, query: '?latency=low', lowLatency: false },
   { name: 'll', segmentSeconds: 2, query: '', lowLatency: true },
 ];
+const ONLY = process.env.ONLY?.split(',');
+const SETTINGS = ALL_SETTINGS.filter((setting) => !ONLY || ONLY.includes(setting.name));
+if (!SETTINGS.length) throw new Error(`ONLY names none of ${ALL_SETTINGS.map((s) => s.name)}`);
+if (ONLY && process.argv.includes('--write')) throw new Error('--write needs every setting');
 const SECONDS = Number(process.env.SECONDS ?? 30);
 const WARMUP = Number(process.env.WARMUP ?? 8);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);

@@ -11,5 +11,7 @@ export async function writeSection(title: string, body: string): Promise<void> {
   const start = text.indexOf(heading);
   if (start < 0) return writeFile(path, `${text.trimEnd()}\n\n${section}`);
   const next = text.indexOf('\n## ', start + heading.length);
-  await writeFile(path, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next + 1)));
+  // One blank line between sections, as the file is written by hand.
+  const rest = next < 0 ? '' : `\n${text.slice(next + 1)}`;
+  await writeFile(path, text.slice(0, start) + section + rest);
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createMemoryLogger } from '../core/log.ts';
 import { chatGuestCookie, connectChat, type TestChatClient } from '../core/testing/chat_client.ts';
-import { freePort, waitForPort } from '../core/testing/net.ts';
+import { freePort, NODE_PROCESS_START_MS, waitForPort } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import { startRedisServer, type TestRedisServer } from '../core/testing/redis_server.ts';
 import { startSqld, type TestSqld } from '../core/testing/sqld.ts';
@@ -58,7 +58,7 @@ before(async () => {
         ROOMCAST_EDGE_CHAT_PER_USER_MESSAGES: '100',
       },
     });
-    await process_.whenReady(waitForPort(port, '127.0.0.1', 20_000));
+    await process_.whenReady(waitForPort(port, '127.0.0.1', NODE_PROCESS_START_MS));
     edges.push({ process: process_, url });
     // The first edge makes the admin; the second must find the migrations done.
   }
@@ -187,11 +187,25 @@ test('a spoofed author in a frame is refused; a banned guest is told why on both
   onB.close();
 });
 
+test("a page on another site cannot open the chat with a viewer's cookie", async () => {
+  const [a] = edges as [typeof edges[0]];
+  const cookie = await chatGuestCookie(a.url);
+  await assert.rejects(rawSocket(a.url, cookie, 'https://evil.example'), /handshake answered 403/);
+  await assert.rejects(rawSocket(a.url, cookie, 'null'), /handshake answered 403/);
+  // The watch page itself is on the edge's origin: it connects.
+  const own = await rawSocket(a.url, cookie, new URL(a.url).origin);
+  assert.equal((await own.next((frame) => frame.type === 'welcome')).you.canPost, true);
+  own.close();
+});
+
 /** A bare socket for frames the test client would never send. */
-async function rawSocket(edgeUrl: string, cookie: string) {
+async function rawSocket(edgeUrl: string, cookie: string, origin?: string) {
   const { default: WebSocket } = await import('ws');
   const socket = new WebSocket(`${edgeUrl.replace(/^http/, 'ws')}/api/v1/chat/rooms/hall/ws`, {
-    headers: { cookie },
+    headers: { cookie, ...(origin ? { origin } : {}) },
+  });
+  socket.on('unexpected-response', (_request, response) => {
+    socket.emit('error', new Error(`handshake answered ${response.statusCode}`));
   });
   // deno-lint-ignore no-explicit-any
   const frames: any[] = [];

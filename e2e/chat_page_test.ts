@@ -398,7 +398,7 @@ test('moderation and settings, live: delete, chat off, members only, slow mode, 
     assert.equal(await view.input.count(), 0);
     assert.equal(await mod.input.count(), 1, 'moderators may still write');
     await settings({ mode: 'members' });
-    await viewer.getByText('Only signed-in viewers can chat in this room.').waitFor();
+    await viewer.getByText('Only signed-in viewers can chat here.', { exact: false }).waitFor();
     await settings({ mode: 'open', slowModeSeconds: 30 });
     await view.input.waitFor();
     await viewer.getByText('slow mode: one message every 30 s').waitFor();
@@ -427,6 +427,93 @@ test('moderation and settings, live: delete, chat off, members only, slow mode, 
     await viewer.locator('.chat-closed', { hasText: 'You are banned from this chat.' }).waitFor();
   } finally {
     await asAdmin('DELETE', `/chat/rooms/${ROOM}/bans/${encodeURIComponent(guestId)}`);
+  }
+});
+
+test('signing in: an account chats under its name where guests may not; the crew page is for the crew', async () => {
+  const password = 'correct horse battery staple';
+  const vera = tag('vera');
+  const otto = tag('otto');
+  await asAdmin('POST', '/accounts', {
+    email: `${vera}@example.test`,
+    role: 'viewer',
+    name: 'Vera',
+    password,
+  });
+  await asAdmin('POST', '/accounts', {
+    email: `${otto}@example.test`,
+    role: 'operator',
+    name: 'Otto',
+    password,
+  });
+  const signIn = async (scope: Page, who: string, secret: string) => {
+    const form = scope.locator('[data-chat-sign-in]');
+    await form.getByLabel('Email').fill(`${who}@example.test`);
+    await form.getByLabel('Password').fill(secret);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  // Members only: no guests, so the chat offers to sign in.
+  await settings({ mode: 'members' });
+  try {
+    const page = await newPage();
+    await page.goto(`${setup.edgeUrl}/watch/${ROOM}`);
+    const chat = chatOf(page);
+    await chat.live();
+    await page.getByText('Only signed-in viewers can chat here.', { exact: false }).waitFor();
+    await signIn(page, vera, 'not the password');
+    await chat.notice.filter({ hasText: 'Email or password is wrong.' }).waitFor();
+    assert.equal(await page.locator('[data-chat-sign-in]').getByLabel('Password').inputValue(), '');
+    await signIn(page, vera, password);
+    await chat.input.waitFor({ timeout: 15_000 });
+    const hello = tag('vera says hello');
+    await chat.say(hello);
+    const mine = (await chat.shown()).find((message) => message.text === hello)!;
+    assert.equal(mine.own, true);
+    assert.match(mine.author, /^a:/, 'an account, not a guest');
+    assert.match(await page.locator(`li[data-seq="${mine.seq}"]`).innerText(), /Vera/);
+    // The login's token stayed out of the page: only the HttpOnly cookie knows Vera.
+    assert.deepEqual(await page.evaluate(() => [document.cookie, localStorage.length]), ['', 0]);
+  } finally {
+    await settings({ mode: 'open' });
+  }
+
+  // The crew channel of an event: closed to nobody and to viewers, open to an operator.
+  const eventId = tag('crew-e2e');
+  await asAdmin('POST', '/events', { id: eventId, title: 'Crew test' });
+  const identity = await fetch(`${setup.edgeUrl}/api/v1/chat/identity`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  const control = connectChat(setup.edgeUrl, `/api/v1/chat/crew/${eventId}/ws`, {
+    cookie: identity.headers.get('set-cookie')!.split(';')[0]!,
+  });
+  try {
+    await control.welcome;
+    const page = await newPage();
+    await page.goto(`${setup.edgeUrl}/crew/${eventId}`);
+    await page.locator('[data-crew-access="closed"]').waitFor();
+    await signIn(page, vera, password);
+    await page.getByText("Signed in as Vera: the crew channel is for the event's crew only")
+      .waitFor();
+    assert.equal(await page.locator('[data-chat]').count(), 0, 'no crew chat for a viewer');
+    await signIn(page, otto, password);
+    await page.locator('[data-crew-access="open"]').waitFor();
+    const chat = chatOf(page);
+    await chat.live();
+    const fromRoom = tag('room 2 is ready');
+    await chat.say(fromRoom);
+    await waitFor('the control room to hear it', demo, () =>
+      Promise.resolve(
+        control.entries.some((entry) =>
+          entry.kind === 'message' && entry.text === fromRoom && entry.author.name === 'Otto'
+        ),
+      ));
+    const reply = await nodeSays(control, tag('thanks, going live'));
+    await chat.showsSeq(reply.seq);
+    await screenshot(page, 'crew-chat.png');
+  } finally {
+    control.close();
   }
 });
 

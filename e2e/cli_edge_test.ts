@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort, waitForPort } from '../core/testing/net.ts';
+import { freePort, NODE_PROCESS_START_MS, waitForPort } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import { COMMANDS, main } from '../cli/main.ts';
 import { type CliResult, runRoomcast } from './support/cli.ts';
@@ -37,7 +37,7 @@ before(async () => {
     XDG_CONFIG_HOME: join(dir, 'xdg'),
   };
   edge = startProcess(process.execPath, [ROOMCAST, 'edge'], { cwd: dir, env });
-  await waitForPort(port, '127.0.0.1', 20_000);
+  await waitForPort(port, '127.0.0.1', NODE_PROCESS_START_MS);
 });
 
 after(async () => {
@@ -149,7 +149,7 @@ test('the same edge runs on Deno', async () => {
     },
   });
   try {
-    await waitForPort(port, '127.0.0.1', 30_000);
+    await waitForPort(port, '127.0.0.1', NODE_PROCESS_START_MS);
     const health = await (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json();
     assert.equal(health.ok, true);
     const token = (await readFile(join(denoDir, 'data/edge/admin-token'), 'utf8')).trim();

@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { launchChromium } from '../core/testing/chromium.ts';
 import { type FaultProxy, startFaultProxy } from '../core/testing/fault_proxy.ts';
 import { checkContinuity, readMediaTimeline } from '../core/testing/media_timeline.ts';
-import { freePort } from '../core/testing/net.ts';
+import { freePort, NODE_PROCESS_START_MS } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import type { CollectorStatus } from '../appliance/collector/status.ts';
 import { parseMediaPlaylist, programDateTimeMs } from '../appliance/encoder/hls/playlist_parse.ts';
@@ -220,7 +220,11 @@ before(async () => {
     },
   });
   await collector.whenReady(
-    stack.waitFor('the collector to go live', async () => (await status()).onAir, 40_000),
+    stack.waitFor(
+      'the collector to go live',
+      async () => (await status()).onAir,
+      NODE_PROCESS_START_MS,
+    ),
   );
 });
 

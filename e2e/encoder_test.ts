@@ -18,6 +18,7 @@ import {
 } from '../core/wire/playback_token.ts';
 import { parseMediaPlaylist, programDateTimeMs } from '../appliance/encoder/hls/playlist_parse.ts';
 import { readStreams } from '../appliance/encoder/nginx/control.ts';
+import { promtoolCheckMetrics, sampleValue } from '../core/testing/prometheus.ts';
 import { sleep, type Stack, startStack } from './support/stack.ts';
 import { oneMediaFileAtATime } from './support/media_lock.ts';
 
@@ -577,6 +578,30 @@ test('ffmpeg killed three times: the playlist continues with discontinuities and
   const playlist = await mediaPlaylist('480p');
   assert.ok(playlist.discontinuities >= 1);
   assert.equal(playlist.ended, false);
+});
+
+test("the agent's /metrics: the live room, its restarts, fresh segments and the ingest bitrate", async () => {
+  const text = await waitFor('metrics with the ingest bitrate', async () => {
+    const response = await fetch(`http://127.0.0.1:${ports.agent}/metrics`);
+    assert.equal(response.status, 200);
+    const body = await response.text();
+    return sampleValue(body, `roomcast_encoder_ingest_bytes_per_second{room="${ROOM}"}`)
+      ? body
+      : null;
+  });
+  const verdict = await promtoolCheckMetrics(text);
+  assert.ok(verdict.ok, verdict.output);
+  const value = (series: string) => sampleValue(text, series);
+  assert.equal(value('roomcast_encoder_rooms{state="live"}'), 1);
+  assert.ok(value(`roomcast_encoder_ffmpeg_restarts_total{room="${ROOM}"}`)! >= 3, 'killed 3×');
+  const age = value(`roomcast_encoder_segment_age_seconds{room="${ROOM}",rendition="480p"}`);
+  assert.ok(age !== null && age < 10, `480p's newest segment is ${age} s old`);
+  assert.ok(value(`roomcast_encoder_ffmpeg_speed{room="${ROOM}",rendition="480p"}`)! > 0.5);
+  // The test publisher sends about 2.6 Mbit/s.
+  const ingest = value(`roomcast_encoder_ingest_bytes_per_second{room="${ROOM}"}`)! * 8;
+  assert.ok(ingest > 500_000 && ingest < 20_000_000, `ingest ${ingest} bit/s`);
+  assert.equal(value('roomcast_encoder_nginx_stat_up'), 1);
+  for (const key of keys) assert.ok(!text.includes(key), 'no stream key in any label');
 });
 
 test('the edge stopped for 60 s: the room stays live, and heartbeats and hook relays catch up', async () => {

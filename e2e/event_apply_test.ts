@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
-import { freePort, waitForPort } from '../core/testing/net.ts';
+import { chatGuestCookie } from '../core/testing/chat_client.ts';
+import { freePort, NODE_PROCESS_START_MS, waitForPort } from '../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import { type CliResult, runRoomcast } from './support/cli.ts';
 import { ROOMCAST, ROOT } from './support/stack.ts';
@@ -36,7 +37,7 @@ before(async () => {
   delete env.ROOMCAST_TOKEN;
   delete env.ROOMCAST_EDGE_URL;
   edge = startProcess(process.execPath, [ROOMCAST, 'edge'], { cwd: dir, env });
-  await waitForPort(port, '127.0.0.1', 20_000);
+  await waitForPort(port, '127.0.0.1', NODE_PROCESS_START_MS);
   // The fixture, pointed at this edge; the CLI uses the admin token the edge wrote.
   const text = await readFile(FIXTURE, 'utf8');
   await writeFile(join(dir, 'event.yaml'), text.replace('https://edge.example.org', edgeUrl));
@@ -91,6 +92,17 @@ test('event apply: dry run, apply, re-apply unchanged; then render with the new 
       '',
     ].join('\n'),
   );
+  // The file lets guests chat (defaults.chat.guests), which this edge does not by default.
+  const cookie = await chatGuestCookie(edgeUrl);
+  const posted = await fetch(`${edgeUrl}/api/v1/chat/rooms/workshop/messages`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: '{"text":"hello from the back row"}',
+  });
+  assert.equal(posted.status, 201, await posted.clone().text());
+  const mainChat = await (await fetch(`${edgeUrl}/api/v1/chat/rooms/main-hall/settings`)).json();
+  assert.equal(mainChat.slowModeSeconds, 5);
+
   const listed = await roomcast(['room', 'list', '--event', 'devconf-2026']);
   assert.match(
     listed.stdout,
@@ -143,9 +155,9 @@ test('a bad event file is refused before anything is done, naming file, room and
     refused.stderr,
     [
       'roomcast: invalid event file (2 problem(s)):',
-      'bad.yaml:63:22: rooms.side-room.collector.output.fps: must be a whole number from 1 to ' +
+      'bad.yaml:66:22: rooms.side-room.collector.output.fps: must be a whole number from 1 to ' +
       '120 (got 0)',
-      'bad.yaml:64:18: rooms.side-room.collector.streamKey: secrets never go in the event file: ' +
+      'bad.yaml:67:18: rooms.side-room.collector.streamKey: secrets never go in the event file: ' +
       'stream keys go under rooms.side-room.streamKey of the secrets file given with --secrets ' +
       '(docs/event-file.md)',
       '',

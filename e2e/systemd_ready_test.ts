@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort, waitForPort } from '../core/testing/net.ts';
+import { freePort, NODE_PROCESS_START_MS, waitForPort } from '../core/testing/net.ts';
 import {
   listenNotifySocket,
   type Notification,
@@ -77,7 +77,7 @@ function checkOneReady(socket: NotifySocket, child: RunningProcess): void {
 
 async function startEdge(env: NodeJS.ProcessEnv = baseEnv): Promise<RunningProcess> {
   edge = start('edge', env);
-  await edge.whenReady(waitForPort(edgePort, '127.0.0.1', 30_000));
+  await edge.whenReady(waitForPort(edgePort, '127.0.0.1', NODE_PROCESS_START_MS));
   return edge;
 }
 

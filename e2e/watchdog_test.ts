@@ -14,7 +14,7 @@ import process from 'node:process';
 import { after, before, test } from 'node:test';
 import type { AgentStatus } from '../appliance/encoder/agent_status.ts';
 import type { CollectorStatus } from '../appliance/collector/status.ts';
-import { freePort } from '../core/testing/net.ts';
+import { freePort, NODE_PROCESS_START_MS } from '../core/testing/net.ts';
 import { listenNotifySocket, type NotifySocket } from '../core/testing/notify_socket.ts';
 import { type RunningProcess, startProcess } from '../core/testing/process.ts';
 import { collectorEnv, LIGHT_LADDER } from './support/collector.ts';
@@ -135,7 +135,11 @@ before(async () => {
     env: { ...env, ROOMCAST_COLLECTOR_STREAM_KEY: room.streamKey.key },
   });
   await collector.whenReady(
-    stack.waitFor('the collector to go live', async () => (await collectorStatus()).onAir, 40_000),
+    stack.waitFor(
+      'the collector to go live',
+      async () => (await collectorStatus()).onAir,
+      NODE_PROCESS_START_MS,
+    ),
   );
   collectorWatchdog = startWatchdog('collector', env);
 });

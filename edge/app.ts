@@ -17,11 +17,16 @@ import {
 } from './http_error.ts';
 import { nodeRoutes } from './routes/nodes.ts';
 import { operatorRoutes } from './routes/operator.ts';
+import { accountRoutes } from './routes/account.ts';
+import { controlRoutes } from './routes/control.ts';
 import { type PageFiles, pageRoutes } from './routes/pages.ts';
 import { publicRoutes } from './routes/public.ts';
+import { accountsAuthRoutes } from './routes/accounts_auth.ts';
 import { chatRoutes, type ChatRuntime } from './routes/chat.ts';
 import { localChatBus } from './chat/bus.ts';
 import { type ChatService, createChatService } from './chat/service.ts';
+import { statusClass } from './metrics/edge_metrics.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 
 export const API_BASE = '/api/v1';
 
@@ -49,7 +54,7 @@ export function createApp(
   app.onError((error, c) => {
     if (error instanceof HttpError) {
       return c.json(
-        errorBody(error.status, error.message, error.issues),
+        errorBody(error.status, error.message, error.issues, error.reason),
         asContentfulStatus(error.status),
       );
     }
@@ -70,6 +75,12 @@ export function createApp(
   app.notFound((c) =>
     c.json(errorBody(404, `no route for ${c.req.method} ${new URL(c.req.url).pathname}`), 404)
   );
+
+  // First of all middleware, so errors answered by onError are counted by their status too.
+  app.use(async (c, next) => {
+    await next();
+    deps.metrics.httpRequests.inc({ status_class: statusClass(c.res.status) });
+  });
 
   if (deps.settings.corsOrigins.length) {
     app.use(
@@ -113,9 +124,13 @@ export function createApp(
   app.get(`${API_BASE}/health`, (c) => c.json({ ok: true, version: deps.softwareVersion }));
 
   app.route(API_BASE, operatorRoutes(deps));
+  app.route(API_BASE, accountRoutes(deps));
+  app.route(API_BASE, controlRoutes(deps));
   app.route(API_BASE, nodeRoutes(deps));
   app.route(API_BASE, publicRoutes(deps));
   app.route(API_BASE, chatRoutes(deps, chat, options.runtime ?? NO_RUNTIME));
+  app.route('/', accountsAuthRoutes(deps, (options.runtime ?? NO_RUNTIME).remoteAddress));
+  app.route('/', metricsRoutes(deps));
   app.route('/', pageRoutes(pages));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

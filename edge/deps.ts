@@ -2,7 +2,10 @@
 // the same app runs on Node, on Deno and in tests with other collaborators.
 import type { Logger } from '../core/log.ts';
 import type { RoomcastConfig } from '../core/config/schema.ts';
+import type { AccountsAuth } from './auth/accounts_auth.ts';
 import type { Database } from './db/client.ts';
+import type { Mailer } from './mail/mailer.ts';
+import type { EdgeMetrics } from './metrics/edge_metrics.ts';
 import type { LiveStore } from './store/store.ts';
 
 /** The parts of the `edge` config section the app itself reads. */
@@ -17,7 +20,11 @@ export interface EdgeSettings {
   signatureMaxSkewSeconds: number;
   publishAuth: { maxFailuresPerWindow: number; windowSeconds: number };
   sessionTtlHours: number;
+  metrics: RoomcastConfig['edge']['metrics'];
   chat: RoomcastConfig['edge']['chat'];
+  accounts: RoomcastConfig['edge']['accounts'];
+  billing: RoomcastConfig['edge']['billing'];
+  alerts: RoomcastConfig['edge']['alerts'];
 }
 
 export interface EdgeDeps {
@@ -30,4 +37,12 @@ export interface EdgeDeps {
   softwareVersion: string;
   /** Unix milliseconds; injectable so tests can move time. */
   now: () => number;
+  mailer: Mailer;
+  /** better-auth over the same database: sign-up, sign-in, verification, reset. */
+  auth: AccountsAuth;
+  /** This edge's Prometheus metrics (GET /metrics). */
+  metrics: EdgeMetrics;
 }
+
+/** Everything but the accounts library, which is built from the rest (withAccounts). */
+export type BaseEdgeDeps = Omit<EdgeDeps, 'auth'>;

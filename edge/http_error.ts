@@ -24,17 +24,32 @@ export type ErrorStatus = keyof typeof ERROR_CODES;
 export class HttpError extends Error {
   readonly status: ErrorStatus;
   readonly issues?: string[];
+  /** A code for the cause, where one status has several (see ErrorBody). */
+  readonly reason?: string;
 
-  constructor(status: ErrorStatus, message: string, issues?: string[]) {
+  constructor(status: ErrorStatus, message: string, issues?: string[], reason?: string) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
     this.issues = issues;
+    this.reason = reason;
   }
 }
 
-export function errorBody(status: ErrorStatus, message: string, issues?: string[]): ErrorBody {
-  return { error: { code: ERROR_CODES[status], message, ...(issues?.length ? { issues } : {}) } };
+export function errorBody(
+  status: ErrorStatus,
+  message: string,
+  issues?: string[],
+  reason?: string,
+): ErrorBody {
+  return {
+    error: {
+      code: ERROR_CODES[status],
+      message,
+      ...(issues?.length ? { issues } : {}),
+      ...(reason ? { reason } : {}),
+    },
+  };
 }
 
 export function asContentfulStatus(status: ErrorStatus): ContentfulStatusCode {

@@ -18,6 +18,8 @@ export const liveKeys = {
   collectorStatus: (roomId: string) => `room:${roomId}:collector`,
   /** A player's last heartbeat for a room (JSON), expiring when the player goes quiet. */
   viewerSession: (roomId: string, session: string) => `room:${roomId}:viewer:${session}`,
+  /** A playback grant handed out for this session: only such sessions are billed. */
+  viewerGrant: (roomId: string, session: string) => `room:${roomId}:grant:${session}`,
   /** The node's watchdog's last report (JSON), expiring a few intervals after it goes quiet. */
   watchdog: (nodeId: string) => `node:${nodeId}:watchdog`,
   /** Messages one chat author sent in the current window (per-user rate limit). */
@@ -26,6 +28,10 @@ export const liveKeys = {
   chatAddressRate: (addr: string) => `ratelimit:chat:addr:${addr}`,
   /** Present while a chat author must wait (slow mode). */
   chatSlowMode: (channel: string, authorId: string) => `chat:slow:${channel}:${authorId}`,
+  /** The encoder's latest look at a room's output (JPEG base64 and when), JSON. */
+  outputFrame: (roomId: string) => `room:${roomId}:output-frame`,
+  /** Present while an operator's ladder restart waits for the room's encoder to pick it up. */
+  restartRequest: (roomId: string) => `room:${roomId}:restart`,
   /** The stream every edge appends its new chat entries to and reads the others' from. */
   chatFanout: 'chat:fanout',
 } as const;

@@ -14,9 +14,13 @@ import { createMemoryStore } from './store/memory.ts';
 import type { PageFiles } from './routes/pages.ts';
 import type { LiveStore } from './store/store.ts';
 import { createUpstashStore } from './store/upstash.ts';
+import { createMailer } from './mail/mailer.ts';
+import { createEdgeMetrics } from './metrics/edge_metrics.ts';
+import { withAccounts } from './with_accounts.ts';
 import { localChatBus, storeChatBus } from './chat/bus.ts';
 import { type ChatService, createChatService } from './chat/service.ts';
 import type { ChatRuntime } from './routes/chat.ts';
+import { startAlertLoop } from './alerts/alert_loop.ts';
 
 /** The few file operations start-up needs, provided by the runtime entry. */
 export interface HostFiles {
@@ -85,7 +89,7 @@ export async function startEdge(
   await database.ready();
   await applyMigrations(database.db);
   const store = openStore(edge);
-  const deps: EdgeDeps = {
+  const deps: EdgeDeps = await withAccounts({
     db: database.db,
     store,
     settings: edge,
@@ -93,7 +97,9 @@ export async function startEdge(
     log,
     softwareVersion: SOFTWARE_VERSION,
     now: () => Date.now(),
-  };
+    mailer: await createMailer(edge.mail),
+    metrics: createEdgeMetrics(SOFTWARE_VERSION),
+  });
 
   const email = options.bootstrap?.email || 'admin@localhost';
   const admin = await bootstrapAdmin(deps, {
@@ -117,13 +123,17 @@ export async function startEdge(
       : localChatBus(),
   );
 
+  const alertLoop = startAlertLoop(deps);
+
   return {
     app: createApp(deps, files.pages, { chat, runtime: options.runtime }),
     deps,
     chat,
     bootstrapped: admin ? { email, tokenFile } : null,
     close: async () => {
+      await alertLoop.stop();
       await chat.close();
+      await deps.mailer.close();
       await store.close();
       database.close();
     },

@@ -11,9 +11,15 @@ import type { ChatRuntime } from './routes/chat.ts';
 import { openDatabase } from './db/client.ts';
 import { applyMigrations } from './db/migrate.ts';
 import type { EdgeDeps, EdgeSettings } from './deps.ts';
-import { bootstrapAdmin } from './services/accounts.ts';
+import { configSchema } from '../core/config/schema.ts';
+import { createMailer, type Mailer } from './mail/mailer.ts';
+import { createEdgeMetrics } from './metrics/edge_metrics.ts';
+import { withAccounts } from './with_accounts.ts';
+import { bootstrapAdmin, issueToken, listAccounts } from './services/accounts.ts';
 import { createMemoryStore } from './store/memory.ts';
 import type { LiveStore } from './store/store.ts';
+
+const DEFAULT_EDGE = configSchema.parse({}).edge;
 
 export const TEST_SETTINGS: EdgeSettings = {
   publicUrl: 'http://edge.test',
@@ -25,6 +31,7 @@ export const TEST_SETTINGS: EdgeSettings = {
   signatureMaxSkewSeconds: 30,
   publishAuth: { maxFailuresPerWindow: 10, windowSeconds: 60 },
   sessionTtlHours: 12,
+  metrics: { token: '' },
   chat: {
     guests: true,
     mode: 'open',
@@ -37,7 +44,16 @@ export const TEST_SETTINGS: EdgeSettings = {
     trustForwardedFor: false,
     fanoutPollMs: 20,
   },
+  accounts: DEFAULT_EDGE.accounts,
+  billing: DEFAULT_EDGE.billing,
+  alerts: DEFAULT_EDGE.alerts,
 };
+
+async function tokenOfFirstAdmin(deps: EdgeDeps) {
+  const admin = (await listAccounts(deps)).find((account) => account.role === 'admin');
+  if (!admin) throw new Error('the test database has accounts but no admin');
+  return { account: admin, token: (await issueToken(deps, admin.id, 'test', null)).token };
+}
 
 export interface TestEdge {
   app: ReturnType<typeof createApp>;
@@ -60,6 +76,8 @@ export async function createTestEdge(options: {
   settings?: Partial<EdgeSettings>;
   /** WebSockets for chat, when the test serves the app on a real port. */
   runtime?: ChatRuntime;
+  /** Where account mails go; default: none (sign-up is then off unless verification is). */
+  mailer?: Mailer;
 } = {}): Promise<TestEdge> {
   let clock = Date.parse('2026-06-01T09:00:00Z');
   const now = () => clock;
@@ -68,7 +86,7 @@ export async function createTestEdge(options: {
   await database.ready();
   await applyMigrations(database.db);
   const log = createMemoryLogger('edge');
-  const deps: EdgeDeps = {
+  const deps: EdgeDeps = await withAccounts({
     db: database.db,
     store: options.store ?? createMemoryStore({ now }),
     settings: { ...TEST_SETTINGS, ...options.settings },
@@ -76,11 +94,14 @@ export async function createTestEdge(options: {
     log,
     softwareVersion: '0.0.0-test',
     now,
-  };
+    mailer: options.mailer ?? await createMailer(DEFAULT_EDGE.mail),
+    metrics: createEdgeMetrics('0.0.0-test'),
+  });
   const chat = createChatService(deps, localChatBus());
   const app = createApp(deps, null, { chat, runtime: options.runtime });
-  const admin = await bootstrapAdmin(deps, { email: 'admin@example.test' });
-  if (!admin) throw new Error('test edge already had an admin');
+  // A database given again (an edge restart): its admin gets a fresh token.
+  const admin = await bootstrapAdmin(deps, { email: 'admin@example.test' }) ??
+    await tokenOfFirstAdmin(deps);
 
   const asOperator = (method: string, path: string, body?: unknown, token = admin.token) =>
     Promise.resolve(app.request(path, {

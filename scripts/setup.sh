@@ -20,8 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  # Debian starts nginx and redis as services on install; roomcast runs its own instances
-  # on its own ports, so the packaged services are left as they are.
+  # Debian starts nginx, redis and prometheus as services on install; roomcast (and its
+  # tests) run their own instances on their own ports, so the packaged services are left
+  # as they are.
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

@@ -16,7 +16,7 @@ tsc -p tsconfig.json
 deno check --cached-only edge/main_deno.ts
 
 echo "== deno test: the edge's route tests and core on Deno"
-deno test --cached-only --allow-all edge/routes/ edge/fuzz_test.ts edge/store/memory_test.ts edge/chat/websocket_test.deno.ts core/wire/ core/config/
+deno test --cached-only --allow-all edge/routes/ edge/auth/ edge/alerts/ edge/fuzz_test.ts edge/store/memory_test.ts edge/chat/websocket_test.deno.ts edge/mail/ edge/billing/ core/wire/ core/config/ core/metrics/
 
 echo "== node --test (via tsx): every *_test.ts"
 # Node 20's --test takes no globs: list the files ourselves.

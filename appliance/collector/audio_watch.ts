@@ -99,9 +99,12 @@ export function createAudioWatch(options: AudioWatchOptions = {}): AudioWatch {
     },
     warnings() {
       const at = now();
+      // A dead path has been silent since its last report, whatever that report held.
+      const silentFrom = stale(at) ? Math.min(quietSince ?? Infinity, lastUpdateAt!) : quietSince;
       return {
         silence: stale(at) || (quietSince !== null && at - quietSince >= silenceAfterMs),
         clipping: lastClipAt !== null && at - lastClipAt < holdClipMs,
+        silentSeconds: silentFrom === null ? 0 : Math.floor((at - silentFrom) / 1000),
       };
     },
   };

@@ -48,10 +48,10 @@ test('defaults are the documented ones', () => {
 test('before any levels: no levels and no warnings, however long it waits', () => {
   const h = harness();
   assert.deepEqual(h.watch.levels(), []);
-  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: false });
+  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: false, silentSeconds: 0 });
   h.wait(60_000);
   assert.deepEqual(h.watch.levels(), []);
-  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: false });
+  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: false, silentSeconds: 0 });
 });
 
 test('levels() gives the latest report once older ones left the display window, as a copy', () => {
@@ -65,7 +65,7 @@ test('levels() gives the latest report once older ones left the display window, 
   assert.deepEqual(shown, [{ rmsDb: -30, peakDb: -20 }, MUTE]);
   shown[0]!.peakDb = 5;
   assert.deepEqual(h.watch.levels(), [{ rmsDb: -30, peakDb: -20 }, MUTE]);
-  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: false });
+  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: false, silentSeconds: 0 });
 });
 
 test('meters hold the loudest block of the last 300 ms, per channel', () => {
@@ -149,6 +149,19 @@ describe('silence', () => {
   });
 });
 
+test('silentSeconds counts whole seconds of quiet from the first quiet report, 0 with sound', () => {
+  const h = harness();
+  h.feed([SPEECH], 1000);
+  assert.equal(h.watch.warnings().silentSeconds, 0);
+  h.report(QUIET);
+  h.feed(QUIET, 999);
+  assert.equal(h.watch.warnings().silentSeconds, 0, '999 ms');
+  h.feed(QUIET, 13_000);
+  assert.equal(h.watch.warnings().silentSeconds, 13);
+  h.report([SPEECH]);
+  assert.equal(h.watch.warnings().silentSeconds, 0);
+});
+
 describe('dead audio path', () => {
   test('no levels for staleAfterMs: silence, and the channels shown at −200', () => {
     const h = harness();
@@ -158,10 +171,11 @@ describe('dead audio path', () => {
     assert.equal(h.watch.warnings().silence, false, '1499 ms without levels');
     h.wait(1);
     assert.deepEqual(h.watch.levels(), [MUTE, MUTE]);
-    assert.deepEqual(h.watch.warnings(), { silence: true, clipping: false });
+    assert.deepEqual(h.watch.warnings(), { silence: true, clipping: false, silentSeconds: 1 });
     h.wait(60_000);
     assert.deepEqual(h.watch.levels(), [MUTE, MUTE]);
     assert.equal(h.watch.warnings().silence, true);
+    assert.equal(h.watch.warnings().silentSeconds, 61, 'counted from the last report');
   });
 
   test('levels arriving again end it at once', () => {
@@ -171,16 +185,16 @@ describe('dead audio path', () => {
     assert.equal(h.watch.warnings().silence, true);
     h.report([SPEECH]);
     assert.deepEqual(h.watch.levels(), [SPEECH]);
-    assert.deepEqual(h.watch.warnings(), { silence: false, clipping: false });
+    assert.deepEqual(h.watch.warnings(), { silence: false, clipping: false, silentSeconds: 0 });
   });
 
   test('a clip just before the path died is still held', () => {
     const h = harness();
     h.report([LOUD_PEAK]);
     h.wait(2000);
-    assert.deepEqual(h.watch.warnings(), { silence: true, clipping: true });
+    assert.deepEqual(h.watch.warnings(), { silence: true, clipping: true, silentSeconds: 2 });
     h.wait(1000);
-    assert.deepEqual(h.watch.warnings(), { silence: true, clipping: false });
+    assert.deepEqual(h.watch.warnings(), { silence: true, clipping: false, silentSeconds: 3 });
   });
 });
 
@@ -192,7 +206,7 @@ describe('clipping', () => {
 
     const at = harness();
     at.report([SPEECH, LOUD_PEAK]);
-    assert.deepEqual(at.watch.warnings(), { silence: false, clipping: true });
+    assert.deepEqual(at.watch.warnings(), { silence: false, clipping: true, silentSeconds: 0 });
 
     const over = harness();
     over.report([{ rmsDb: -3, peakDb: 0 }]);
@@ -224,16 +238,20 @@ test('every threshold and duration can be set', () => {
   });
   const soft: ChannelLevel = { rmsDb: -45, peakDb: -3 }; // quiet and clipping here
   h.report([soft]);
-  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: true });
+  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: true, silentSeconds: 0 });
   const softer: ChannelLevel = { rmsDb: -45, peakDb: -3.1 }; // quiet, not clipping
   h.wait(200);
   h.report([softer]);
   h.wait(299);
   assert.deepEqual(h.watch.levels(), [softer]);
-  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: true });
+  assert.deepEqual(h.watch.warnings(), { silence: false, clipping: true, silentSeconds: 0 });
   h.wait(1);
   assert.deepEqual(h.watch.levels(), [MUTE], 'stale after 300 ms');
-  assert.deepEqual(h.watch.warnings(), { silence: true, clipping: false }, 'hold of 500 ms over');
+  assert.deepEqual(
+    h.watch.warnings(),
+    { silence: true, clipping: false, silentSeconds: 0 },
+    'hold of 500 ms over; quiet for only 500 ms',
+  );
 
   const quiet = harness({ silenceBelowDb: -40, silenceAfterMs: 1000 });
   quiet.report([{ rmsDb: -45, peakDb: -30 }]);

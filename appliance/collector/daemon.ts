@@ -322,6 +322,10 @@ function heartbeatOf(
     state: s.state,
     input: { present: s.input.present, format: s.input.format?.slice(0, 120) ?? null },
     levels: s.audio.levels.slice(0, 16),
+    audio: {
+      silentSeconds: s.audio.warnings.silentSeconds,
+      clipping: s.audio.warnings.clipping,
+    },
     uplink: {
       state: s.uplink.state,
       bitrateKbps: s.uplink.bitrateKbps,

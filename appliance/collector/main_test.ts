@@ -29,7 +29,7 @@ function statusOf(changes: {
       ...changes.worker,
     },
     input: changes.input ?? { present: false, format: null },
-    audio: { levels: [], warnings: { silence: false, clipping: false } },
+    audio: { levels: [], warnings: { silence: false, clipping: false, silentSeconds: 0 } },
     uplink: {
       state: 'idle',
       bitrateKbps: 0,

@@ -14,6 +14,11 @@ export interface AudioWarnings {
   silence: boolean;
   /** A channel's peak at or above −0.5 dBFS within the last few seconds. */
   clipping: boolean;
+  /**
+   * How long every channel has been quiet (or the audio path dead), in whole seconds; 0
+   * while there is sound. The edge's silence alarm compares it with its own threshold.
+   */
+  silentSeconds: number;
 }
 
 export interface CollectorStatus {

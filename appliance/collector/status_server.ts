@@ -1,6 +1,7 @@
 // The collector's local status page for the AV crew: the page itself, its script, a JSON
-// snapshot, a live Server-Sent Events feed and the preview JPEG. Built from Hono and Web
-// APIs only (route tests call `app.request()`); `startStatusServer` is the Node adapter.
+// snapshot, a live Server-Sent Events feed, the preview JPEG and Prometheus metrics. Built
+// from Hono and Web APIs only (route tests call `app.request()`); `startStatusServer` is the
+// Node adapter.
 // It runs on the venue LAN next to the pipeline, so nothing a request carries may take it
 // down: every answer that is not a success is the JSON error body of core/wire, and a 500
 // only ever means a bug of ours.
@@ -8,7 +9,9 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { createLogger, type Logger } from '../../core/log.ts';
+import { EXPOSITION_CONTENT_TYPE } from '../../core/metrics/registry.ts';
 import type { ErrorBody } from '../../core/wire/contracts.ts';
+import { createCollectorMetrics } from './metrics.ts';
 import type { CollectorStatus } from './status.ts';
 import { statusPageHtml } from './status_page/bundle.ts';
 
@@ -57,7 +60,15 @@ const SECURITY_HEADERS: [string, string][] = [
   ['referrer-policy', 'no-referrer'],
 ];
 
-const ROUTES = ['/', '/status.js', '/api/status', '/api/events', '/preview.jpg', '/healthz'];
+const ROUTES = [
+  '/',
+  '/status.js',
+  '/api/status',
+  '/api/events',
+  '/preview.jpg',
+  '/healthz',
+  '/metrics',
+];
 
 /** A path fit for an error message: a 10 kB path should not come back as a 10 kB body. */
 function shortPath(url: string): string {
@@ -133,6 +144,14 @@ export function createStatusApp(deps: StatusAppDeps, options: StatusAppOptions =
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+
+  // Unauthenticated like the page itself: the same numbers, on the venue LAN.
+  const metrics = createCollectorMetrics(deps.status);
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.expose(), 200, {
+      'content-type': EXPOSITION_CONTENT_TYPE,
+      'cache-control': 'no-store',
+    }));
 
   for (const path of ROUTES) {
     app.all(path, (c) =>

@@ -19,7 +19,7 @@ function sampleStatus(overrides: Partial<CollectorStatus> = {}): CollectorStatus
     input: { present: true, format: '1280x720 29.97p' },
     audio: {
       levels: [{ rmsDb: -23.5, peakDb: -9 }, { rmsDb: -25, peakDb: -11.2 }],
-      warnings: { silence: false, clipping: false },
+      warnings: { silence: false, clipping: false, silentSeconds: 0 },
     },
     uplink: {
       state: 'live',

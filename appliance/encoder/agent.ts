@@ -16,6 +16,7 @@ import { playbackSecretFor } from '../../core/wire/playback_token.ts';
 import type { AgentStatus } from './agent_status.ts';
 import { createCpuLoadSampler } from './cpu_load.ts';
 import { createEdgeRelay, type RelayedSession } from './edge_relay.ts';
+import { createEncoderMetrics } from './metrics.ts';
 import { startEdgePresence } from '../../core/wire/edge_presence.ts';
 import type { Hook } from './hook_form.ts';
 import { type HookAnswer, startHookServer } from './hook_server.ts';
@@ -25,6 +26,7 @@ import { startEncoderNginx } from './nginx/nginx_process.ts';
 import { createViewerCounter, tailFile } from './nginx/viewer_count.ts';
 import { createRoomPipeline, type RoomPipeline } from './room_pipeline.ts';
 import { LiveSessions } from './sessions.ts';
+import { startOutputMonitor } from './output_monitor.ts';
 import { sweepHlsRoot } from './hls/janitor.ts';
 import { softwareBackend } from './ffmpeg/backends/software.ts';
 import { answerLowLatency } from './ll/ll_answer.ts';
@@ -50,6 +52,8 @@ export interface EncoderAgent {
 
 /** RTMP application collectors publish to: `rtmp://host:port/live` + their key. */
 const RTMP_APP = 'live';
+/** Of the edge's 64 KB default body limit, what one heartbeat's output pictures may take. */
+const OUTPUT_PICTURES_BYTES = 32_000;
 /** How long the HLS tree of a room with no publisher and no pipeline is kept on disk. */
 const STALE_ROOM_MS = 60 * 60_000;
 /** Viewers count as watching while their player fetched something in this window. */
@@ -242,6 +246,34 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
     }
   };
 
+  const viewers = createViewerCounter({ windowMs: VIEWER_WINDOW_MS });
+  // Its own sampler: a scrape reads the load since the last scrape, not since the heartbeat.
+  const scrapeCpuLoad = createCpuLoadSampler();
+  const metrics = createEncoderMetrics(async () => {
+    const now = Date.now();
+    const streams = await readStreams(controlSocket, RTMP_APP).catch(() => null);
+    return {
+      softwareVersion: SOFTWARE_VERSION,
+      capacity: config.capacity,
+      rooms: [...pipelines].map(([room, pipeline]) => ({
+        room,
+        state: pipeline.state(),
+        renditions: pipeline.renditionStatus(),
+        restarts: pipeline.restarts(),
+        newestSegments: pipeline.newestSegments(),
+        viewers: viewers.viewers(room, now),
+      })),
+      // Only streams the edge allowed and renamed to their room: before its answer, a
+      // stream's name in nginx is its key, which no label may carry.
+      ingest: streams?.filter((stream) =>
+        stream.publisher && sessions.current(stream.name)?.clientId === stream.publisher.clientId
+      ).map((stream) => ({ room: stream.name, bitsPerSecond: stream.bwIn })) ?? null,
+      cpuLoad: scrapeCpuLoad(),
+      pendingRelays: relay.pending(),
+      now,
+    };
+  });
+
   const hookServer = await startHookServer({
     port: config.agentPort,
     token: randomBase64Url(18),
@@ -259,6 +291,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
         query,
       );
     },
+    metrics: () => metrics.expose(),
     status: (): AgentStatus => ({
       pid: process.pid,
       hlsRoot,
@@ -307,7 +340,6 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
     throw error;
   }
 
-  const viewers = createViewerCounter({ windowMs: VIEWER_WINDOW_MS });
   const tail = tailFile(accessLogPath, (lines) => {
     for (const line of lines) viewers.ingest(line);
   });
@@ -327,6 +359,18 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
   await sweepHlsRoot(hlsRoot, new Set(), STALE_ROOM_MS).catch(() => {});
 
   const cpuLoad = createCpuLoadSampler();
+  const outputs = startOutputMonitor({
+    hlsRoot,
+    intervalMs: config.heartbeatIntervalSeconds * 1000,
+    ffmpegPath: options.ffmpegPath,
+    liveRooms: () =>
+      [...pipelines.entries()].filter(([, p]) => p.state() === 'live').map(([room, p]) => ({
+        room,
+        videoRenditions: p.videoRenditions(),
+      })),
+    log,
+  });
+
   const onAnswer = (answer: HeartbeatResponse) => {
     for (const ref of answer.cutOff) {
       if (ref.nodeId !== config.nodeId) continue;
@@ -334,6 +378,9 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
       if (!session) continue;
       session.cutOff = 'the edge ended this session';
       void drop(ref.clientId, 'the edge ended this session');
+    }
+    for (const room of answer.restartRooms) {
+      if (pipelines.get(room)?.restart()) log.info('ladder restarted for an operator', { room });
     }
     for (const room of answer.endedRooms) {
       const pipeline = pipelines.get(room);
@@ -360,6 +407,14 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
     status: () => {
       const now = Date.now();
       const live = sessions.all().filter((s) => sessions.current(s.room) === s);
+      // The edge's body limit holds the whole heartbeat: pictures get a share of it, and
+      // rooms past it go without theirs this time (the edge keeps their last one).
+      let pictureBudget = OUTPUT_PICTURES_BYTES;
+      const outputOf = (room: string) => {
+        const output = outputs.status(room, pictureBudget);
+        pictureBudget -= output?.frameJpegBase64?.length ?? 0;
+        return output ? { output } : {};
+      };
       return {
         capacity: config.capacity,
         cpuLoad: cpuLoad(),
@@ -372,6 +427,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
             viewers: viewers.viewers(session.room, now),
             errors: pipeline?.recentErrors() ?? [],
             ...(pipeline ? { ingest: pipeline.ingestStatus() } : {}),
+            ...outputOf(session.room),
           };
         }),
         idleRooms: [...pipelines.entries()].filter(([, p]) => p.state() === 'idle').map((
@@ -396,6 +452,7 @@ export async function startEncoderAgent(options: EncoderAgentOptions): Promise<E
     stop: () =>
       stopping ??= (async () => {
         presence.stop();
+        outputs.stop();
         clearInterval(janitor);
         tail.stop();
         await Promise.all([...pipelines.values()].map((pipeline) => pipeline.close()));

@@ -5,10 +5,12 @@
 // reads only the status (and Location for a publish rename), so bodies are short text.
 // Beside the hooks, `GET /status` answers the agent's own view for the box's watchdog: no
 // token, since it holds nothing secret (room ids, pids, paths) and is loopback only; that
-// it answers at all is the watchdog's proof the agent's event loop is alive. Under the token
-// prefix too: the low-latency playlists nginx passes on (`ll/…`, answered by ll_answer.ts).
+// it answers at all is the watchdog's proof the agent's event loop is alive. `GET /metrics`
+// likewise (Prometheus text, nothing secret). Under the token prefix too: the low-latency
+// playlists nginx passes on (`ll/…`, answered by ll_answer.ts).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Logger } from '../../core/log.ts';
+import { EXPOSITION_CONTENT_TYPE } from '../../core/metrics/registry.ts';
 import { type Hook, HOOK_NAMES, type HookName, parseHookForm } from './hook_form.ts';
 import type { LlAnswer } from './ll/ll_answer.ts';
 
@@ -27,6 +29,8 @@ export interface HookServerOptions {
   handle(hook: Hook): Promise<HookAnswer>;
   /** The body of `GET /status` (JSON). */
   status(): unknown;
+  /** The body of `GET /metrics` (Prometheus text); absent: 404. */
+  metrics?(): Promise<string>;
   /**
    * `GET <base>/ll/<room>/<rendition>/ll.m3u8?…`: a low-latency playlist, which nginx
    * passes on after checking the viewer's token (the query still carries it: not read).
@@ -80,6 +84,14 @@ export async function startHookServer(options: HookServerOptions): Promise<HookS
           'cache-control': 'no-store',
         });
         return response.end(JSON.stringify(options.status()));
+      }
+      if (path === '/metrics' && request.method === 'GET' && options.metrics) {
+        const text = await options.metrics();
+        response.writeHead(200, {
+          'content-type': EXPOSITION_CONTENT_TYPE,
+          'cache-control': 'no-store',
+        });
+        return response.end(text);
       }
       const playlist = LL_PATH.exec(path.startsWith(prefix) ? path.slice(prefix.length) : '');
       if (playlist && options.lowLatency) {

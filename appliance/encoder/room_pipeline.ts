@@ -108,8 +108,20 @@ export interface RoomPipeline {
   playerJoined(): void;
   /** The event is over: the playlists get their ENDLIST. */
   end(): Promise<void>;
+  /**
+   * An operator asked for a fresh ladder (a stuck rendition, a changed ladder): the running
+   * ffmpeg is killed and the next starts at once, in the same playlists after a
+   * discontinuity. False when no ladder is running.
+   */
+  restart(): boolean;
   state(): PipelineState;
   renditionStatus(): { name: string; speed: number | null }[];
+  /** ffmpeg runs that died or stalled and were started again (not takeovers or switches). */
+  restarts(): number;
+  /** When each rendition's public playlist last got a new segment, ladder or slate (wall ms). */
+  newestSegments(): { rendition: string; at: number }[];
+  /** The running ladder's renditions with pictures, smallest first (cheapest to look at). */
+  videoRenditions(): string[];
   recentErrors(): string[];
   /** What the runs saw of the publisher's keyframes, for the streamer. */
   ingestStatus(): IngestStatus;
@@ -184,6 +196,8 @@ interface Run {
   keyframesNoted: boolean;
   /** Set when the run was stopped to re-encode the source: the next one starts at once. */
   restartForKeyframes: boolean;
+  /** Set when an operator restarted the ladder: the next one starts at once, too. */
+  restartedByOperator: boolean;
   /** Low-latency mode: each rendition's parts and segments, cut from ffmpeg's pipe. */
   ll: Map<string, LlRun> | null;
   /** Wakes the supervisor to publish at once (a low-latency segment was completed). */
@@ -207,6 +221,9 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   let speed: number | null = null;
   let lastMaster = '';
   let quickFailures = 0;
+  let restarts = 0;
+  /** Per rendition: the newest public segment's sequence number, and when it was published. */
+  const newest = new Map<string, { sequence: number; at: number }>();
   let wake: (() => void) | null = null;
   let wentLiveAt = 0;
   /**
@@ -298,6 +315,10 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   const publishPlaylist = async (name: string, playlist: RenditionPlaylist) => {
     const dir = join(roomDir, name);
     await writeFileAtomic(join(dir, 'index.m3u8'), playlist.render());
+    const sequence = playlist.window().at(-1)?.sequence;
+    if (sequence !== undefined && newest.get(name)?.sequence !== sequence) {
+      newest.set(name, { sequence, at: Date.now() });
+    }
     llChanged();
     for (const file of playlist.expired()) await rm(join(dir, basename(file)), { force: true });
   };
@@ -574,6 +595,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       segmentLengths,
       keyframesNoted: false,
       restartForKeyframes: false,
+      restartedByOperator: false,
       ll,
       poke: () => {},
     };
@@ -735,12 +757,16 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       run = null;
       speed = null;
       if (state !== 'live') break;
-      if (publisher !== current || finished?.restartForKeyframes) {
-        // A takeover, or the source to re-encode: the next ladder starts at once.
+      if (
+        publisher !== current || finished?.restartForKeyframes || finished?.restartedByOperator
+      ) {
+        // A takeover, the source to re-encode or an operator's restart: the next ladder
+        // starts at once.
         quickFailures = 0;
         continue;
       }
       quickFailures = producedSegments ? 0 : quickFailures + 1;
+      restarts++;
       const delay = RESTART_DELAYS_MS[Math.min(quickFailures, RESTART_DELAYS_MS.length - 1)]!;
       log.warn('ffmpeg exited; restarting the ladder', { code: code ?? null, inMs: delay });
       await new Promise<void>((resolve) => {
@@ -798,8 +824,20 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
       await slating;
       await endPlaylists();
     },
+    restart() {
+      if (state !== 'live' || !run) return false;
+      run.restartedByOperator = true;
+      log.info('an operator restarted the ladder', { run: run.runId });
+      void killRun(0);
+      return true;
+    },
     state: () => state,
     renditionStatus: () => (run?.plan ?? []).map((rendition) => ({ name: rendition.name, speed })),
+    restarts: () => restarts,
+    newestSegments: () => [...newest].map(([rendition, { at }]) => ({ rendition, at })),
+    videoRenditions: () =>
+      (run?.plan ?? []).flatMap((r) => (r.kind === 'audio' ? [] : [r]))
+        .sort((a, b) => a.height - b.height).map((r) => r.name),
     recentErrors: () => errors.slice(-10),
     ingestStatus: () => ({
       keyframeIntervalSeconds: keyframeReport?.intervalSeconds

@@ -138,6 +138,13 @@ function valueText(change: FieldChange, value: unknown): string {
 }
 
 function changeText(change: FieldChange): string {
+  if (change.field === 'chat') {
+    // One line per room: each chat setting that changes, as the file names it.
+    const from = change.from as Record<string, unknown>;
+    return Object.entries(change.to as Record<string, unknown>)
+      .map(([key, to]) => `chat.${key} ${JSON.stringify(from[key])} → ${JSON.stringify(to)}`)
+      .join('; ');
+  }
   return `${change.field} ${valueText(change, change.from)} → ${valueText(change, change.to)}`;
 }
 
@@ -197,7 +204,7 @@ export async function applyEvent(
   api: OperatorApi,
   options: { dryRun: boolean },
 ): Promise<ApplyResult> {
-  const plan = planApply(spec, await readEdgeState(api));
+  const plan = planApply(spec, await readEdgeState(api, spec));
   return options.dryRun ? asDryRun(plan) : await executePlan(spec, plan, api);
 }
 

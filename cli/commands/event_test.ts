@@ -149,6 +149,40 @@ test('changes are listed per field; rooms missing from the file are left alone',
   });
 });
 
+test("chat settings come from the file: guests everywhere, slow mode in one room; a moderator's change to them is listed and put back, other settings kept", async () => {
+  const spec = await fixture();
+  await withEdge(async (edge, api) => {
+    await applyEvent(spec, api, { dryRun: false });
+    const settings = (room: string) =>
+      api.request<Record<string, unknown>>(
+        'GET',
+        `/chat/rooms/${room}/settings`,
+      );
+    assert.deepEqual(
+      { ...await settings('main-hall') },
+      { mode: 'open', slowModeSeconds: 5, links: 'members', guests: true, maxLength: 500 },
+    );
+    assert.equal((await settings('workshop')).slowModeSeconds, 0);
+    assert.equal((await settings('side-room')).guests, true);
+
+    // During the event a moderator turned guests off in the workshop and shortened messages.
+    await edge.asOperator('PATCH', '/api/v1/chat/rooms/workshop/settings', {
+      guests: false,
+      maxLength: 200,
+    });
+    const dry = await applyEvent(spec, api, { dryRun: true });
+    assert.equal(
+      report(dry, true).split('\n')[4],
+      'room workshop: update: chat.guests false → true',
+    );
+    await applyEvent(spec, api, { dryRun: false });
+    assert.equal((await settings('workshop')).guests, true);
+    assert.equal((await settings('workshop')).maxLength, 200, 'a key the file does not set stays');
+    const again = await applyEvent(spec, api, { dryRun: false });
+    assert.ok(again.rooms.every((room) => room.action === 'unchanged'));
+  });
+});
+
 test('a room of another event is moved into this one, and says so', async () => {
   const spec = await fixture();
   await withEdge(async (_edge, api) => {
@@ -162,7 +196,7 @@ test('a room of another event is moved into this one, and says so', async () => 
     const result = await applyEvent(spec, api, { dryRun: false });
     assert.equal(
       report(result).split('\n')[2],
-      'room main-hall: updated: eventId "old-conf" → "devconf-2026"',
+      'room main-hall: updated: eventId "old-conf" → "devconf-2026"; chat.slowModeSeconds 0 → 5',
     );
     assert.equal(result.rooms[0]!.streamKey, undefined, 'no new key for an existing room');
   });

@@ -456,7 +456,7 @@ export const operatorCommands: Command[] = [
       role: {
         type: 'string',
         valueName: 'ROLE',
-        description: 'admin, operator, moderator (chat), owner or viewer (required)',
+        description: 'admin, operator, moderator (chat), streamer (own rooms) or viewer (required)',
       },
       name: { type: 'string', valueName: 'NAME', description: 'display name' },
       'password-stdin': {

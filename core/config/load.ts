@@ -388,7 +388,7 @@ function formatIssue(
   const params = issue.code === 'custom' ? issue.params : undefined;
   if (params?.sentence === true) {
     const sentence = issue.message.replace(
-      /\{\.([A-Za-z0-9]+)\}/g,
+      /\{\.([A-Za-z0-9.]+)\}/g,
       (_, key: string) => where === '' ? key : `${where}.${key}`,
     );
     return [`${sentence}${fromText(where, origins)}`];

@@ -141,6 +141,196 @@ const chat = z.strictObject({
   ),
 }).prefault({}).describe('Viewer chat beside the player and the crew channel of each event.');
 
+const mail = z.strictObject({
+  transport: oneOf(['none', 'smtp', 'http']).default('none').describe(
+    'How the edge sends mail (verification, password reset): none (no mail is sent), smtp, ' +
+      'or http (a Resend-style mail API, for hosts that block SMTP).',
+  ),
+  from: text().default('roomcast <noreply@localhost>').describe(
+    "Sender of every mail, as 'Name <address>' or an address.",
+  ),
+  smtp: z.strictObject({
+    host: text().default('').describe('SMTP server host name; needed for transport smtp.'),
+    port: wholeNumber(1, 65535).default(587).describe(
+      'SMTP port: 587 (STARTTLS) or 465 (TLS from the start, with secure: true).',
+    ),
+    secure: flag().default(false).describe(
+      'TLS from the first byte (port 465). false: STARTTLS when the server offers it.',
+    ),
+    user: text().default('').describe('SMTP login name; empty for a server without login.'),
+    password: text().default('').describe('Secret. SMTP password.'),
+  }).prefault({}).describe('The SMTP server (transport smtp).'),
+  http: z.strictObject({
+    url: text().refine((v) => v === '' || isBaseUrl(v), {
+      error: 'must be empty or an http(s) URL without a trailing slash',
+    }).default('').describe(
+      'Mail API endpoint taking POST {from, to, subject, text, html} with a bearer key, ' +
+        "like Resend's https://api.resend.com/emails; needed for transport http.",
+    ),
+    apiKey: text().default('').describe('Secret. Bearer key of the mail API.'),
+  }).prefault({}).describe('The mail API (transport http).'),
+  timeoutSeconds: wholeNumber(1, 120).default(15).describe(
+    'Longest wait for the mail server or API to take one mail (1-120 s).',
+  ),
+}).superRefine((mail, ctx) => {
+  const missing = mail.transport === 'smtp' && mail.smtp.host === ''
+    ? "'{.smtp.host}'"
+    : mail.transport === 'http' && (mail.http.url === '' || mail.http.apiKey === '')
+    ? "'{.http.url}' and '{.http.apiKey}'"
+    : null;
+  if (!missing) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `${missing} must be set when '{.transport}' is '${mail.transport}'`,
+    params: { sentence: true },
+  });
+}).prefault({}).describe('Outgoing mail of the edge: account verification and password reset.');
+
+const accountsSection = z.strictObject({
+  signUp: flag().default(true).describe(
+    'Whether people may create their own accounts on the sign-up page (false: admins create ' +
+      'them). Needs mail (edge.mail) unless requireEmailVerification is false.',
+  ),
+  requireEmailVerification: flag().default(true).describe(
+    'A new account signs in only after opening the link mailed to it.',
+  ),
+}).prefault({}).describe('Accounts people make themselves: sign-up, verification, reset.');
+
+/** Credits are shown with up to three decimals; the ledger counts milli-credits. */
+const credits = (what: string, fallback: number) =>
+  z.number({ error: 'must be a number of credits >= 0' }).min(0, {
+    error: 'must be a number of credits >= 0',
+  }).refine((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6, {
+    error: 'must have at most three decimals',
+  }).default(fallback).describe(what);
+
+const plan = z.strictObject({
+  name: slug().describe('Plan name, as accounts name it (lowercase letters, digits, dashes).'),
+  publishMinute: credits('Credits per minute of publish and per rendition of the ladder.', 1),
+  viewerMinute: credits('Credits per minute one viewer watches.', 0.01),
+  sessionMinutes: wholeNumber(0, 100000).default(0).describe(
+    "Longest publish session, in minutes (0 = no limit): a free plan's N minutes.",
+  ),
+});
+
+const webhook = z.strictObject({
+  name: slug().describe('Name of the receiver, as logs and the dead-letter list show it.'),
+  url: text().refine((v) => /^https?:\/\/\S+$/.test(v), {
+    error: 'must be an http(s) URL',
+  }).describe(
+    'Secret. Where alerts are POSTed (Discord and Slack webhook URLs carry their token).',
+  ),
+  format: oneOf(['json', 'discord', 'slack']).default('json').describe(
+    'Body: json = the alert as JSON; discord = {content}; slack = {text}.',
+  ),
+});
+
+const alerts = z.strictObject({
+  evaluateSeconds: wholeNumber(1, 300).default(2).describe(
+    'How often the edge evaluates the alert rules, in seconds (1-300).',
+  ),
+  silenceSeconds: wholeNumber(1, 3600).default(10).describe(
+    "Seconds a room's audio may stay silent before it alerts (1-3600).",
+  ),
+  blackSeconds: wholeNumber(1, 3600).default(10).describe(
+    'Seconds the delivered picture may stay black before it alerts (1-3600).',
+  ),
+  frozenSeconds: wholeNumber(1, 3600).default(10).describe(
+    'Seconds the delivered picture may stay frozen before it alerts (1-3600).',
+  ),
+  uplinkLostSeconds: wholeNumber(0, 3600).default(2).describe(
+    "Seconds a room's publisher may be gone (reconnect window) before it alerts (0-3600).",
+  ),
+  keyLeakWindowMinutes: wholeNumber(1, 1440).default(10).describe(
+    'A stream key published from a second address within this many minutes of the first ' +
+      'alerts as a possible leak (1-1440).',
+  ),
+  webhooks: z.array(webhook, { error: 'must be a list of webhooks' }).default([]).describe(
+    'Receivers of every alert that fires or resolves.',
+  ),
+  deliveryAttempts: wholeNumber(1, 20).default(6).describe(
+    'Attempts per webhook delivery before it goes to the dead-letter list (1-20).',
+  ),
+  deliveryTimeoutSeconds: wholeNumber(1, 60).default(5).describe(
+    'Seconds one webhook delivery may take (1-60).',
+  ),
+}).superRefine((alerts, ctx) => {
+  const names = alerts.webhooks.map((w) => w.name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice === undefined) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `webhook name '${twice}' is used twice`,
+    path: ['webhooks'],
+  });
+});
+
+const creditPack = z.strictObject({
+  id: slug().describe('Pack id, as the account page and Checkout name it.'),
+  credits: positiveWholeNumber().describe('Credits the pack adds (> 0).'),
+  amountCents: positiveWholeNumber().describe('Price in the smallest unit of the currency (> 0).'),
+  currency: text().regex(/^[a-z]{3}$/, { error: "must be a three-letter currency code like 'eur'" })
+    .default('eur').describe('ISO currency code, lowercase.'),
+});
+
+const billing = z.strictObject({
+  enabled: flag().default(false).describe(
+    'Meter publishing and viewing into the credit ledger and cut off a publish whose account ' +
+      'ran out (after the grace period).',
+  ),
+  plans: z.array(plan, { error: 'must be a list of plans' }).min(1, {
+    error: 'must name at least one plan',
+  }).default([
+    { name: 'standard', publishMinute: 1, viewerMinute: 0.01, sessionMinutes: 0 },
+    { name: 'free', publishMinute: 1, viewerMinute: 0, sessionMinutes: 30 },
+  ])
+    .describe('Prices per plan: publish minutes (per rendition), viewer minutes, session limit.'),
+  defaultPlan: slug().default('standard').describe('Plan of accounts that name none.'),
+  welcomeCredits: credits('Credits a streamer gets when an admin approves them.', 60),
+  lowBalanceCredits: credits('Balance under which the account page and API warn.', 30),
+  graceMinutes: wholeNumber(0, 1440).default(5).describe(
+    'Minutes a running publish goes on after its account reached zero, before the cut-off ' +
+      '(0-1440); the balance may go that far below zero.',
+  ),
+  whenDown: z.strictObject({
+    running: oneOf(['continue', 'cutOff']).default('continue').describe(
+      'What a running publish does when the ledger cannot be read or written: continue ' +
+        '(fail open; the minutes are metered when it is back) or cutOff.',
+    ),
+    newPublish: oneOf(['refuse', 'allow']).default('refuse').describe(
+      'What a new publish gets when the ledger cannot be read: refuse (fail closed) or allow.',
+    ),
+  }).prefault({}).describe('Billing or its database down: what live rooms do.'),
+  stripe: z.strictObject({
+    secretKey: text().default('').describe('Secret. Stripe API key (sk_…); empty: no Checkout.'),
+    webhookSecret: text().default('').describe(
+      'Secret. Signing secret of the Stripe webhook endpoint (whsec_…).',
+    ),
+    apiUrl: text().refine((v) => v === '' || isBaseUrl(v), {
+      error: 'must be empty or an http(s) URL without a trailing slash',
+    }).default('').describe('Stripe API base URL; empty = https://api.stripe.com.'),
+    packs: z.array(creditPack, { error: 'must be a list of credit packs' }).default([
+      { id: 'small', credits: 600, amountCents: 1000, currency: 'eur' },
+    ]).describe('Credit packs sold through Stripe Checkout.'),
+  }).superRefine((stripe, ctx) => {
+    if ((stripe.secretKey === '') === (stripe.webhookSecret === '')) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: "'{.secretKey}' and '{.webhookSecret}' must be set together (or both empty)",
+      params: { sentence: true },
+    });
+  }).prefault({}).describe('Payments: Stripe Checkout for credit packs.'),
+}).superRefine((billing, ctx) => {
+  if (billing.plans.some((p) => p.name === billing.defaultPlan)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `'{.defaultPlan}' must name one of '{.plans}' (got '${billing.defaultPlan}'; plans: ${
+      billing.plans.map((p) => p.name).join(', ')
+    })`,
+    params: { sentence: true },
+  });
+}).prefault({}).describe('Credits, metering and payments.');
+
 const edge = z.strictObject({
   listen: listen('127.0.0.1', 8080, 'the edge HTTP server'),
   publicUrl: baseUrl().default('http://127.0.0.1:8080').describe(
@@ -246,7 +436,20 @@ const edge = z.strictObject({
   sessionTtlHours: wholeNumber(1, 720).default(12).describe(
     'Lifetime of an operator login session, in hours (1-720).',
   ),
+  metrics: z.strictObject({
+    token: text().default('').describe(
+      'Secret. Bearer token Prometheus sends to scrape GET /metrics. Empty = only an ' +
+        "operator's or admin's API token is accepted.",
+    ),
+  }).prefault({}).describe('Prometheus metrics of the edge (GET /metrics, outside /api/v1).'),
   chat: chat,
+  mail: mail,
+  accounts: accountsSection,
+  billing: billing,
+  alerts: alerts.prefault({}).describe(
+    'Alert rules (silence, black or frozen output, uplink lost, stale node, watchdog ' +
+      'escalation, key leak) and the webhooks they go to.',
+  ),
 }).prefault({}).describe('The control plane (Hono app): auth, registry, billing, chat, API.');
 
 const redisBridge = z.strictObject({
@@ -419,9 +622,10 @@ const collector = z.strictObject({
     ),
   }).prefault({}).describe('Where the video comes from.'),
   audio: z.strictObject({
-    kind: oneOf(['test', 'alsa', 'pulse', 'decklink']).default('test').describe(
-      'Audio capture: test = tone with a beep each second; alsa; pulse (PulseAudio/PipeWire); ' +
-        'decklink = audio embedded in the SDI/HDMI signal of source.deckLinkIndex.',
+    kind: oneOf(['test', 'silent', 'alsa', 'pulse', 'decklink']).default('test').describe(
+      'Audio capture: test = tone with a beep each second; silent = digital silence (a muted ' +
+        'feed, to try the silence alarm); alsa; pulse (PulseAudio/PipeWire); decklink = audio ' +
+        'embedded in the SDI/HDMI signal of source.deckLinkIndex.',
     ),
     device: text().default('default').describe(
       "ALSA device (like 'hw:1,0') or PulseAudio source name; 'default' = system default.",
@@ -562,10 +766,13 @@ export function envNameFor(path: string): string {
   return `ROOMCAST_${parts.join('_').toUpperCase()}`;
 }
 
-/** A key whose value is never printed: names ending in Secret, Token, Password or Key (streamKey). */
+/**
+ * A key whose value is never printed: names ending in Secret, Token, Password or Key
+ * (streamKey), and webhook lists (Discord's and Slack's webhook URLs carry their token).
+ */
 export function isSecretKey(path: string): boolean {
   const name = path.slice(path.lastIndexOf('.') + 1).replace(/\[\d+\]$/, '');
-  return /(secret|token|password|key)$/i.test(name);
+  return /(secret|token|password|key|webhooks)$/i.test(name);
 }
 
 function collectKeys(shape: Record<string, AnySchema>, prefix: string, out: ConfigKey[]): void {

@@ -30,9 +30,15 @@ test('secret keys are recognised by name', () => {
   assert.deepEqual([...SECRET_KEY_PATHS].sort(), [
     'collector.nodeSecret',
     'collector.streamKey',
+    'edge.alerts.webhooks',
+    'edge.billing.stripe.secretKey',
+    'edge.billing.stripe.webhookSecret',
     'edge.clusterSecret',
     'edge.database.authToken',
     'edge.liveStore.token',
+    'edge.mail.http.apiKey',
+    'edge.mail.smtp.password',
+    'edge.metrics.token',
     'encoder.nodeSecret',
     'redisBridge.token',
   ]);

@@ -4,13 +4,15 @@
 // nothing to do.
 //
 // Only what the file says is managed: the event's title and (when given) its times; each
-// room's title, event, encoder pin and (when the file has a ladder) ladder. A room pinned
-// to an encoder the edge does not have yet (the operator runs `roomcast node add` later) is
-// planned unpinned, with a warning, so the rest of the apply still happens; once the node
-// is added, the next apply sets the pin. The event's state (scheduled,
+// room's title, event, encoder pin, (when the file has a ladder) ladder and (when it has
+// chat settings) the chat settings it names — the others stay as the moderators set them.
+// A room pinned to an encoder the edge does not have yet (the operator runs `roomcast node
+// add` later) is planned unpinned, with a warning, so the rest of the apply still happens;
+// once the node is added, the next apply sets the pin. The event's state (scheduled,
 // live, ended) is the operator's to switch during the event. Rooms of the event that the
 // file does not list are reported and never deleted: deleting a room loses its keys and
 // could cut a live stream over a typo.
+import type { ChatSettings, ChatSettingsPatch } from '../wire/chat.ts';
 import type { EventSpec } from './spec.ts';
 
 /** The part of the edge client this needs (cli/edge_client.ts provides it). */
@@ -45,10 +47,12 @@ export interface EdgeState {
   events: EdgeEvent[];
   rooms: EdgeRoom[];
   nodes: EdgeNode[];
+  /** Chat settings of the rooms that exist and whose file entry sets some. */
+  chat: ReadonlyMap<string, ChatSettings>;
 }
 
 export interface FieldChange {
-  field: 'title' | 'startsAt' | 'endsAt' | 'eventId' | 'ladder' | 'encoderNodeId';
+  field: 'title' | 'startsAt' | 'endsAt' | 'eventId' | 'ladder' | 'encoderNodeId' | 'chat';
   from: unknown;
   to: unknown;
 }
@@ -98,11 +102,34 @@ export interface ApplyResult {
   failed: boolean;
 }
 
-export async function readEdgeState(api: OperatorApi): Promise<EdgeState> {
+export async function readEdgeState(api: OperatorApi, spec: EventSpec): Promise<EdgeState> {
   const { events } = await api.request<{ events: EdgeEvent[] }>('GET', '/events');
   const { rooms } = await api.request<{ rooms: EdgeRoom[] }>('GET', '/rooms');
   const { nodes } = await api.request<{ nodes: EdgeNode[] }>('GET', '/nodes');
-  return { events, rooms, nodes };
+  const chat = new Map<string, ChatSettings>();
+  for (const room of spec.rooms) {
+    if (room.chat === null || !rooms.some((r) => r.id === room.id)) continue;
+    chat.set(room.id, await api.request<ChatSettings>('GET', chatSettingsPath(room.id)));
+  }
+  return { events, rooms, nodes, chat };
+}
+
+const chatSettingsPath = (roomId: string) => `/chat/rooms/${encodeURIComponent(roomId)}/settings`;
+
+/** The keys of `wanted` that `current` does not have yet: from and to, or null if none. */
+function chatChange(
+  current: ChatSettings | undefined,
+  wanted: ChatSettingsPatch | null,
+): FieldChange | null {
+  if (!wanted || !current) return null;
+  const keys = (Object.keys(wanted) as (keyof ChatSettingsPatch)[])
+    .filter((key) => wanted[key] !== current[key]);
+  if (!keys.length) return null;
+  return {
+    field: 'chat',
+    from: Object.fromEntries(keys.map((key) => [key, current[key]])),
+    to: Object.fromEntries(keys.map((key) => [key, wanted[key]])),
+  };
 }
 
 /**
@@ -161,6 +188,8 @@ export function planApply(spec: EventSpec, state: EdgeState): ApplyPlan {
     if (existing.encoderNodeId !== pin) {
       changes.push({ field: 'encoderNodeId', from: existing.encoderNodeId, to: pin });
     }
+    const chat = chatChange(state.chat.get(room.id), room.chat);
+    if (chat) changes.push(chat);
     return item('room', room.id, changes);
   });
   const listed = new Set(spec.rooms.map((r) => r.id));
@@ -219,7 +248,12 @@ export async function executePlan(
     let streamKey: NewStreamKey | undefined;
     const result = await run(planned, async () => {
       if (planned.action === 'update') {
-        return api.request('PATCH', `/rooms/${encodeURIComponent(room.id)}`, patchOf(planned));
+        const { chat, ...fields } = patchOf(planned);
+        if (Object.keys(fields).length) {
+          await api.request('PATCH', `/rooms/${encodeURIComponent(room.id)}`, fields);
+        }
+        if (chat) await api.request('PATCH', chatSettingsPath(room.id), chat);
+        return;
       }
       const created = await api.request<{ streamKey: NewStreamKey | null }>('POST', '/rooms', {
         id: room.id,
@@ -229,6 +263,9 @@ export async function executePlan(
         ...(plan.pins.get(room.id) ? { encoderNodeId: plan.pins.get(room.id) } : {}),
       });
       streamKey = created.streamKey ?? undefined;
+      if (room.chat && Object.keys(room.chat).length) {
+        await api.request('PATCH', chatSettingsPath(room.id), room.chat);
+      }
     });
     rooms.push(streamKey ? { ...result, streamKey } : result);
   }

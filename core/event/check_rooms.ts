@@ -2,8 +2,10 @@
 // defaults (deep), so a typo in one room is an error, not a silent fallback to a default;
 // its own keys are title, collector.host and collector.nodeId. Values are checked with the
 // box's config schema after merging, and a bad value is reported where it was written:
-// once under defaults, or under the room that set it.
+// once under defaults, or under the room that set it. `chat:` is the rooms' viewer chat
+// (guests, mode, slow mode, links, length) as the edge's moderators would set it.
 import { z } from 'zod';
+import { chatSettingsFieldsSchema, type ChatSettingsPatch } from '../wire/chat.ts';
 import { ladderSchema as wireLadderSchema } from '../wire/contracts.ts';
 import { checkEncoderHost } from './check_boxes.ts';
 import {
@@ -26,8 +28,8 @@ import { ASSIGN, type EncoderSpec, type Ladder, type RoomSpec } from './spec.ts'
 
 type AnySchema = z.core.$ZodType;
 
-const DEFAULTS_KEYS = ['collector', 'encoder', 'ladder'] as const;
-const ROOM_KEYS = ['title', 'collector', 'encoder', 'ladder'] as const;
+const DEFAULTS_KEYS = ['collector', 'encoder', 'ladder', 'chat'] as const;
+const ROOM_KEYS = ['title', 'collector', 'encoder', 'ladder', 'chat'] as const;
 
 export const TITLE = z.string({ error: 'must be text' }).trim()
   .min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
@@ -52,6 +54,10 @@ export interface Defaults {
   ladder?: Ladder;
   /** defaults.ladder as written (a room may override it only when it exists). */
   hasLadder: boolean;
+  /** defaults.chat, checked; a room may override only the keys it sets. */
+  chat?: ChatSettingsPatch;
+  /** defaults.chat as written, so a room's keys are judged by it even when a value is bad. */
+  chatDoc?: Doc;
 }
 
 export function checkDefaults(
@@ -64,7 +70,7 @@ export function checkDefaults(
   if (!isPlainObject(value)) {
     issues.add(
       ['defaults'],
-      `must be a mapping of collector:, encoder: and ladder: (${gotText(value)})`,
+      `must be a mapping of collector:, encoder:, ladder: and chat: (${gotText(value)})`,
     );
     return defaults;
   }
@@ -111,6 +117,16 @@ export function checkDefaults(
   if (value.ladder !== undefined) {
     defaults.hasLadder = true;
     defaults.ladder = checkLadder(value.ladder, ['defaults', 'ladder'], issues);
+  }
+
+  if (value.chat !== undefined) {
+    defaults.chat = checkSection(
+      chatSettingsFieldsSchema,
+      value.chat,
+      ['defaults', 'chat'],
+      issues,
+    );
+    if (isPlainObject(value.chat)) defaults.chatDoc = value.chat;
   }
   return defaults;
 }
@@ -239,6 +255,21 @@ function checkRoom(
     }
   }
 
+  let chat: ChatSettingsPatch | null = defaults.chat ?? null;
+  if (entry.chat !== undefined) {
+    const chatPath = [...path, 'chat'];
+    const own = overridesOnly(
+      entry.chat,
+      defaults.chatDoc,
+      chatPath,
+      ['defaults', 'chat'],
+      chatSettingsFieldsSchema,
+      issues,
+    );
+    const checked = own && checkSection(chatSettingsFieldsSchema, own, chatPath, issues);
+    if (checked) chat = { ...defaults.chat, ...checked };
+  }
+
   if (!idCheck.success || !collector) return undefined;
   return {
     id,
@@ -250,6 +281,7 @@ function checkRoom(
       collector: { host: collector.host, nodeId: collector.nodeId, settings: collector.settings },
       encoderHost,
       ladder,
+      chat,
     },
   };
 }

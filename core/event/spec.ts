@@ -2,6 +2,7 @@
 // node ids and rooms are resolved; only the values the file sets are kept (the software
 // on each box supplies the rest from its own defaults).
 import type { RoomcastConfig } from '../config/schema.ts';
+import type { ChatSettingsPatch } from '../wire/chat.ts';
 
 export type Ladder = RoomcastConfig['encoder']['ladder'];
 
@@ -54,4 +55,9 @@ export interface RoomSpec {
   encoderHost: string;
   /** The room's ladder (its own or defaults.ladder); null when the file has no ladder. */
   ladder: Ladder | null;
+  /**
+   * The room's chat settings the file sets (defaults.chat with the room's chat: over it);
+   * null when the file has none, so the edge keeps whatever its moderators set.
+   */
+  chat: ChatSettingsPatch | null;
 }

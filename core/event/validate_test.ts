@@ -140,7 +140,7 @@ test('unknown keys are named with what is known there, in rooms and in defaults'
     'streamKey, source, audio, output, recording, status, heartbeatIntervalSeconds)',
     'rooms.main-hall.collector.output.bitrate: unknown key (known here: width, height, fps, ' +
     'videoKbps, audioKbps, preset, gopSeconds)',
-    'rooms.side-room.camera: unknown key (known here: title, collector, encoder, ladder)',
+    'rooms.side-room.camera: unknown key (known here: title, collector, encoder, ladder, chat)',
     'extra: unknown key (known here: event, edge, encoders, defaults, rooms)',
   ]);
 });
@@ -318,6 +318,32 @@ test('ladders: a room may replace the ladder only when defaults has one; entries
     "rooms.main-hall.ladder[1].codec: must be one of 'copy', 'h264', 'vp9', 'audio' " +
     '(got "h265")',
     'rooms.side-room.ladder: is refused by the edge: Too big: expected array to have <=12 items',
+  ]);
+});
+
+test('chat: defaults.chat for every room, a room overrides only what defaults sets; values checked', () => {
+  const spec = check(edit((doc) => {
+    doc.defaults.chat = { guests: true, slowModeSeconds: 0 };
+    doc.rooms['main-hall']!.chat = { slowModeSeconds: 10 };
+  }));
+  assert.deepEqual(spec.rooms.map((room) => room.chat), [
+    { guests: true, slowModeSeconds: 10 },
+    { guests: true, slowModeSeconds: 0 },
+  ]);
+  assert.equal(check(base()).rooms[0]!.chat, null, 'no chat: the edge keeps its own');
+
+  const issues = issuesOf(edit((doc) => {
+    doc.defaults.chat = { guests: 'yes', mode: 'loud' };
+    doc.rooms['main-hall']!.chat = { links: 'block', colour: 'red' };
+    doc.rooms['side-room']!.chat = { mode: 'off', guests: true };
+  })).map((issue) => issue.replace(/^event\.yaml:\d+:\d+: /, ''));
+  assert.deepEqual(issues.sort(), [
+    'defaults.chat.guests: must be true or false (got "yes")',
+    'defaults.chat.mode: must be one of open, members, off (got "loud")',
+    'rooms.main-hall.chat.colour: unknown key (known here: mode, slowModeSeconds, links, ' +
+    'guests, maxLength)',
+    'rooms.main-hall.chat.links: a room may only override keys that exist in defaults: add ' +
+    'defaults.chat.links first',
   ]);
 });
 

@@ -41,7 +41,9 @@ function dirsOf(config: Sections, role: Role): DirNeed[] {
 
 /** The capture kinds whose elements a collector with this config builds into its pipeline. */
 function capturesOf(collector: Sections['collector']): CaptureKind[] {
-  return [...new Set<CaptureKind>([collector.source.kind, collector.audio.kind])];
+  // Silent test audio is the test source's elements with the tone muted.
+  const audio = collector.audio.kind === 'silent' ? 'test' : collector.audio.kind;
+  return [...new Set<CaptureKind>([collector.source.kind, audio])];
 }
 
 export function needsOf(config: Sections, roles: readonly Role[]): Needs {

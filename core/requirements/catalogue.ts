@@ -300,6 +300,13 @@ export const REQUIREMENTS: readonly Requirement[] = [
     '/usr/sbin/update-ca-certificates',
   ),
   ...programs(TEST, 'git', 'the checkout tests', 'git'),
+  ...programs(
+    TEST,
+    'prometheus',
+    'the /metrics tests (promtool check metrics, a real Prometheus scraping an edge)',
+    'prometheus',
+    'promtool',
+  ),
   ...programs(TEST, 'ffmpeg', SUITE_MEDIA, '/usr/bin/ffmpeg', '/usr/bin/ffprobe'),
   ...programs(TEST, 'gstreamer1.0-tools', SUITE_MEDIA, 'gst-launch-1.0'),
   ...ffmpeg(TEST, 'filter', SUITE_MEDIA, 'testsrc', 'testsrc2', 'sine'),

@@ -2,7 +2,7 @@
 // package; Node 20 has no WebSocket of its own) with the chat cookie, the welcome, every
 // entry by its number, and reconnecting with `?after=` the last number seen.
 import WebSocket from 'ws';
-import type { ChatEntry, ChatServerFrame } from '../wire/chat.ts';
+import { CHAT_PING_MS, type ChatEntry, type ChatServerFrame } from '../wire/chat.ts';
 
 export interface TestChatClient {
   welcome: Promise<Extract<ChatServerFrame, { type: 'welcome' }>>;
@@ -72,6 +72,12 @@ export function connectChat(
     const resuming = after !== undefined && after > 0;
     if (resuming) url.searchParams.set('after', String(after));
     socket = new WebSocket(url, { headers: options.cookie ? { cookie: options.cookie } : {} });
+    // Ping like the page does, or the edge closes the socket as silent.
+    const pings = setInterval(() => {
+      if (socket.readyState === WebSocket.OPEN) socket.send('{"type":"ping"}');
+    }, CHAT_PING_MS);
+    pings.unref();
+    socket.once('close', () => clearInterval(pings));
     client.welcome = new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.once(

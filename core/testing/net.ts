@@ -15,6 +15,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * How long a test gives one of our own Node processes (edge, encoder, collector) to listen.
+ * They start in about 2 s, but on a 2-core CI box with ffmpeg and Chromium busy beside
+ * them, and tsx compiling its cache cold, a start has taken more than 20 s.
+ */
+export const NODE_PROCESS_START_MS = 60_000;
+
 /** Resolves once something accepts TCP connections on host:port; rejects after `timeoutMs`. */
 export async function waitForPort(
   port: number,

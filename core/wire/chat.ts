@@ -8,7 +8,14 @@
 // what a client sends.
 import { z } from 'zod';
 
-export const CHAT_ROLES = ['admin', 'operator', 'moderator', 'owner', 'viewer', 'guest'] as const;
+export const CHAT_ROLES = [
+  'admin',
+  'operator',
+  'moderator',
+  'streamer',
+  'viewer',
+  'guest',
+] as const;
 export type ChatRole = (typeof CHAT_ROLES)[number];
 
 /** Who may talk: everyone the event allows, signed-in accounts only, or nobody. */
@@ -39,6 +46,24 @@ export interface ChatSettings {
   guests: boolean;
   maxLength: number;
 }
+
+/**
+ * Settings as a moderator (PATCH …/settings) or an event file (defaults.chat, a room's
+ * chat:) sets them: any of the keys, each checked; what is left out stays as it was.
+ */
+export const chatSettingsFieldsSchema = z.strictObject({
+  mode: z.enum(CHAT_MODES, { error: `must be one of ${CHAT_MODES.join(', ')}` }).optional(),
+  slowModeSeconds: z.number({ error: 'must be a number' }).int({ error: 'must be whole' }).min(0, {
+    error: 'must be 0-3600',
+  }).max(3600, { error: 'must be 0-3600' }).optional(),
+  links: z.enum(LINK_POLICIES, { error: `must be one of ${LINK_POLICIES.join(', ')}` })
+    .optional(),
+  guests: z.boolean({ error: 'must be true or false' }).optional(),
+  maxLength: z.number({ error: 'must be a number' }).int({ error: 'must be whole' }).min(1, {
+    error: `must be 1-${CHAT_MAX_LENGTH}`,
+  }).max(CHAT_MAX_LENGTH, { error: `must be 1-${CHAT_MAX_LENGTH}` }).optional(),
+});
+export type ChatSettingsPatch = z.infer<typeof chatSettingsFieldsSchema>;
 
 export type ChatEntry =
   | {
@@ -105,6 +130,17 @@ export const CHAT_REFUSAL_CODES = [
   'chat_off',
 ] as const;
 export type ChatRefusalCode = (typeof CHAT_REFUSAL_CODES)[number];
+
+/**
+ * A client pings this often on an open socket: proxies and load balancers close
+ * connections that are quiet for a minute or so, and a room's chat can be quiet far longer.
+ */
+export const CHAT_PING_MS = 25_000;
+/**
+ * The edge closes a socket it has heard nothing on for this long: the peer is gone (a
+ * laptop lid closed, a network that dropped without a goodbye) and only its buffers remain.
+ */
+export const CHAT_SILENT_CLOSE_MS = 3 * CHAT_PING_MS + 15_000;
 
 /** A nonce lets a client match `sent`/`refused` to what it sent; any short token. */
 const nonce = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {

@@ -30,6 +30,9 @@ export const errorBodySchema = z
       code: z.string().describe('machine-readable code, e.g. bad_request, unauthorized'),
       message: z.string().describe('what is wrong, in words for a person'),
       issues: z.array(z.string()).optional().describe('each invalid field, with its path'),
+      reason: z.string().optional().describe(
+        'where one status has several causes, which one (a chat refusal: banned, slow_mode, …)',
+      ),
     }),
   })
   .meta({ id: 'Error' });
@@ -185,6 +188,29 @@ export const ingestStatusSchema = z.object({
 }).strict();
 export type IngestStatus = z.infer<typeof ingestStatusSchema>;
 
+/**
+ * The confidence monitor: what the encoder's own output looks like, probed from the newest
+ * segment of a video rendition (what viewers get, after the ladder).
+ */
+export const outputProbeSchema = z.object({
+  rendition: renditionName,
+  /** A small JPEG of the segment's first frame, base64; capped so heartbeats stay cheap. */
+  frameJpegBase64: z.string().max(64_000).regex(/^[A-Za-z0-9+/=]*$/).nullable(),
+  /** When the probed segment starts, by its program date time (ISO); null when undated. */
+  frameAt: isoTime.nullable(),
+  /** How long the output has been black (0: it is not), whole seconds. */
+  blackSeconds: z.number().int().nonnegative(),
+  /** How long the output picture has not changed (0: it moves), whole seconds. */
+  frozenSeconds: z.number().int().nonnegative(),
+  /**
+   * Capture to playlist: how far the newest segment's end lies behind the wall clock, by
+   * its program date time; null when undated. What a viewer at the live edge adds to it is
+   * the player's own buffer.
+   */
+  latencySeconds: z.number().nonnegative().max(3600).nullable(),
+}).strict();
+export type OutputProbe = z.infer<typeof outputProbeSchema>;
+
 export const encoderRoomStatusSchema = z.object({
   room: roomIdSchema,
   sessionId: z.string().max(64),
@@ -193,6 +219,8 @@ export const encoderRoomStatusSchema = z.object({
   errors: z.array(z.string().max(500)).max(20),
   /** Optional: encoders of an earlier release do not send it. */
   ingest: ingestStatusSchema.optional(),
+  /** Optional: not yet probed, or an encoder of an earlier release. */
+  output: outputProbeSchema.optional(),
 }).strict();
 export type EncoderRoomStatus = z.infer<typeof encoderRoomStatusSchema>;
 
@@ -237,6 +265,12 @@ export const collectorHeartbeatSchema = z.object({
     diskFreeMb: z.number().nonnegative(),
     lowDisk: z.boolean(),
   }).strict(),
+  /** The box's own audio alarms; optional: collectors of an earlier release do not send it. */
+  audio: z.object({
+    /** Whole seconds every channel has been below the silence threshold; 0 while sound. */
+    silentSeconds: z.number().int().nonnegative(),
+    clipping: z.boolean(),
+  }).strict().optional(),
   /** A small JPEG preview, base64; capped so heartbeats stay cheap. */
   previewJpegBase64: z.string().max(96_000).regex(/^[A-Za-z0-9+/=]*$/).nullable(),
 }).strict().meta({ id: 'CollectorHeartbeat' });
@@ -257,6 +291,8 @@ export const heartbeatResponseSchema = z.object({
    * node ends their playlists (`#EXT-X-ENDLIST`) and may delete them later.
    */
   endedRooms: z.array(roomIdSchema).default([]),
+  /** Rooms whose ladder an operator restarted: the node starts a fresh ffmpeg for each. */
+  restartRooms: z.array(roomIdSchema).default([]),
 }).strict().meta({ id: 'HeartbeatResponse' });
 export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from '../../core/testing/net.ts';
+import { freePort, NODE_PROCESS_START_MS, waitForPort } from '../../core/testing/net.ts';
 import { type RunningProcess, startProcess } from '../../core/testing/process.ts';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -116,7 +116,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   stack.restartEdge = async () => {
     stack.edge = startProcess(process.execPath, [ROOMCAST, 'edge'], { cwd: dir, env });
-    await stack.edge.whenReady(waitForPort(ports.edge, '127.0.0.1', 20_000));
+    await stack.edge.whenReady(waitForPort(ports.edge, '127.0.0.1', NODE_PROCESS_START_MS));
   };
   await stack.restartEdge();
   const { secret } = await stack.apiJson('POST', '/nodes', { id: 'encoder-1', kind: 'encoder' });
@@ -131,7 +131,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return nodes.some((n: { id: string; state: string }) =>
         n.id === 'encoder-1' && n.state === 'up'
       );
-    }),
+    }, NODE_PROCESS_START_MS),
   );
   stack.stop = async () => {
     await stack.encoder?.stop(10_000);

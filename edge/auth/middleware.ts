@@ -1,5 +1,6 @@
-// Who is calling: operators with a bearer token (roles decide what they may do), boxes
-// with a request signed by their node secret (replays refused through the live store).
+// Who is calling: people with a bearer token or a page's session cookie (roles decide what
+// they may do), boxes with a request signed by their node secret (replays refused through
+// the live store).
 import type { MiddlewareHandler } from 'hono';
 import { claimedNodeId, verifyRequest } from '../../core/wire/signing.ts';
 import type { Role } from '../db/schema.ts';
@@ -7,20 +8,40 @@ import type { EdgeDeps } from '../deps.ts';
 import type { EdgeEnv } from '../env.ts';
 import { HttpError } from '../http_error.ts';
 import { liveKeys } from '../live_keys.ts';
-import { accountForToken } from '../services/accounts.ts';
+import { type Account, accountForToken, findAccount } from '../services/accounts.ts';
 import { findNode, nodeSecret } from '../services/registry.ts';
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? null;
+}
+
+/**
+ * The account of a page's session cookie (better-auth), or null. Only for requests the
+ * browser sends from the edge's own pages: the cookie is SameSite=Lax, and every API body
+ * must be JSON, which no cross-site form can send.
+ */
+export async function accountForCookie(deps: EdgeDeps, headers: Headers): Promise<Account | null> {
+  if (!headers.get('cookie')) return null;
+  const session = await deps.auth.api.getSession({ headers }).catch(() => null);
+  if (!session) return null;
+  const account = await findAccount(deps, session.user.id);
+  return account && !account.disabled ? account : null;
+}
 
 export function requireRole(deps: EdgeDeps, allowed: readonly Role[]): MiddlewareHandler<EdgeEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) {
+    const token = bearerToken(c.req.header('authorization'));
+    const account = token
+      ? await accountForToken(deps, token)
+      : await accountForCookie(deps, c.req.raw.headers);
+    if (!account && !token) {
       throw new HttpError(
         401,
-        'an operator token is required (Authorization: Bearer <token>; see `roomcast login`)',
+        'sign in first, or send an operator token (Authorization: Bearer <token>; see ' +
+          '`roomcast login`)',
       );
     }
-    const account = await accountForToken(deps, match[1]!);
     if (!account) throw new HttpError(401, 'token is unknown, expired or revoked');
     if (!allowed.includes(account.role)) {
       throw new HttpError(

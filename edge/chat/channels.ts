@@ -33,7 +33,7 @@ export async function openCrewChannel(
   }
   const { account } = identity;
   if (STAFF_ROLES.includes(account.role)) return crewChannel(eventId);
-  if (account.role === 'owner') {
+  if (account.role === 'streamer') {
     const owned = await deps.db.select({ id: rooms.id }).from(rooms).where(
       and(eq(rooms.eventId, eventId), eq(rooms.ownerAccountId, account.id)),
     ).limit(1);

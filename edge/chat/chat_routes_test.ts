@@ -138,6 +138,27 @@ describe('who is chatting', () => {
     assert.deepEqual(again.author, author);
   });
 
+  it('on https the cookie also works in an embed on another site: SameSite=None, Secure, Partitioned', async () => {
+    await edge.close();
+    edge = await createTestEdge({ settings: { publicUrl: 'https://watch.example' } });
+    const response = await edge.app.request('/api/v1/chat/identity', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"guest":true}',
+    });
+    const setCookie = response.headers.get('set-cookie')!;
+    for (const attribute of [/SameSite=None/i, /; Secure/i, /; Partitioned/i, /HttpOnly/i]) {
+      assert.match(setCookie, attribute);
+    }
+    const cookie = setCookie.split(';')[0]!;
+    const gone = await edge.app.request('/api/v1/chat/identity', {
+      method: 'DELETE',
+      headers: { cookie },
+    });
+    // Removing a partitioned cookie takes the same attributes.
+    assert.match(gone.headers.get('set-cookie')!, /Max-Age=0.*Partitioned|Partitioned.*Max-Age=0/i);
+  });
+
   it('a signed-in account chats under its name and role, from the database', async () => {
     const person = await signedIn('viewer', 'Ada');
     const { author } = await (await person.call('GET', '/api/v1/chat/identity')).json();
@@ -163,6 +184,36 @@ describe('who is chatting', () => {
       });
       assert.deepEqual(await response.json(), { author: null }, value);
     }
+  });
+
+  it('requests from pages on other sites are refused; the edge, its public URL and CORS origins pass', async () => {
+    await edge.close();
+    edge = await createTestEdge({
+      settings: { corsOrigins: ['https://partner.example'] },
+    });
+    await edge.asOperator('POST', '/api/v1/rooms', { id: 'main', title: 'Main' });
+    const from = (origin: string, host = 'edge.internal:8080') =>
+      edge.app.request(`http://${host}/api/v1/chat/identity`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json' },
+        body: '{"guest":true}',
+      });
+    for (
+      const origin of ['https://evil.example', 'null', 'http://edge.internal:8080.evil.example']
+    ) {
+      const refused = await from(origin);
+      assert.equal(refused.status, 403, origin);
+      assert.equal(refused.headers.get('set-cookie'), null);
+      assert.match((await refused.json()).error.message, /corsOrigins/);
+    }
+    for (
+      const origin of ['http://edge.internal:8080', 'http://edge.test', 'https://partner.example']
+    ) {
+      assert.equal((await from(origin)).status, 200, origin);
+    }
+    // No Origin: not a page (a CLI, a test client), so no visitor's cookie is at stake.
+    const bare = await edge.app.request('/api/v1/chat/identity', { method: 'GET' });
+    assert.equal(bare.status, 200);
   });
 
   it('name, role and id in a posted body are refused; the message names the field', async () => {
@@ -273,6 +324,15 @@ describe('moderation', () => {
     });
     assert.equal(settings.status, 200);
     assert.equal((await settings.json()).slowModeSeconds, 30);
+    // Anyone may read them back (every joining reader gets them in the welcome anyway).
+    const read = await person.call('GET', '/api/v1/chat/rooms/main/settings');
+    assert.deepEqual(await read.json(), {
+      mode: 'open',
+      slowModeSeconds: 30,
+      links: 'members',
+      guests: true,
+      maxLength: 500,
+    });
     assert.equal((await person.post('one')).status, 201);
     const slow = await person.post('two');
     assert.equal(slow.status, 429);
@@ -321,7 +381,11 @@ describe('moderation', () => {
     assert.equal(ban.status, 201);
     const banned = await person.post('second');
     assert.equal(banned.status, 403);
-    assert.equal((await banned.json()).error.message, 'you are banned from this chat');
+    assert.deepEqual((await banned.json()).error, {
+      code: 'forbidden',
+      message: 'you are banned from this chat',
+      reason: 'banned', // the same code the socket's refusal frame carries
+    });
 
     const lifted = await edge.asOperator(
       'DELETE',
@@ -402,7 +466,7 @@ describe('the crew channel', () => {
     assert.equal((await visitor.call('POST', path, { text: 'hi' })).status, 401);
     const viewer = await signedIn('viewer', 'Vee');
     assert.equal((await viewer.call('POST', path, { text: 'hi' })).status, 403);
-    const owner = await signedIn('owner', 'Olga');
+    const owner = await signedIn('streamer', 'Olga');
     assert.equal((await owner.call('POST', path, { text: 'hi' })).status, 403);
     const me = await (await owner.call('GET', '/api/v1/chat/identity')).json();
     await edge.asOperator('PATCH', '/api/v1/rooms/main', { ownerAccountId: me.author.id.slice(2) });

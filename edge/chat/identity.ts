@@ -98,13 +98,21 @@ export async function identityFromCookie(
   return account ? { kind: 'account', account, author: accountAuthor(account) } : null;
 }
 
-/** Cookie attributes: HttpOnly, only to the chat API, Secure when the edge is on https. */
+/**
+ * Cookie attributes: HttpOnly, only to the chat API. On https the cookie is also sent
+ * when the watch page is embedded in another site (SameSite=None), partitioned by that
+ * site (CHIPS), so the embed chats while no third party can follow a viewer across sites;
+ * the chat's Origin check (origin.ts) keeps other pages from using it. On plain http
+ * (a laptop, the demo) browsers refuse SameSite=None, so it stays Lax.
+ */
 export function cookieOptions(deps: EdgeDeps, maxAgeMs: number) {
-  return {
+  const secure = deps.settings.publicUrl.startsWith('https:');
+  const base = {
     httpOnly: true,
-    sameSite: 'Lax' as const,
     path: CHAT_COOKIE_PATH,
-    secure: deps.settings.publicUrl.startsWith('https:'),
     maxAge: Math.max(1, Math.floor(maxAgeMs / 1000)),
   };
+  return secure
+    ? { ...base, secure: true, sameSite: 'None' as const, partitioned: true as const }
+    : { ...base, secure: false, sameSite: 'Lax' as const };
 }

@@ -12,7 +12,7 @@ import {
 import type { EdgeDeps } from '../deps.ts';
 import { HttpError } from '../http_error.ts';
 import type { ChatBus } from './bus.ts';
-import { channelSettings, saveSettings } from './channels.ts';
+import { channelSettings, isCrewChannel, saveSettings } from './channels.ts';
 import { type ChatHub, type ChatSubscriber, createChatHub } from './hub.ts';
 import type { ChatIdentity } from './identity.ts';
 import { appendEntry, dropOlderThan, markDeleted, messagesWithin } from './log.ts';
@@ -106,17 +106,23 @@ export function createChatService(
     leave: (channel, subscriber) => hub.leave(channel, subscriber),
 
     async post(channel, author, addr, text) {
+      const kind = isCrewChannel(channel) ? 'crew' : 'room';
+      const refused = (refusal: Refusal) => {
+        deps.metrics.chatRefusals.inc({ channel: kind, reason: refusal.code });
+        return { ok: false as const, refusal };
+      };
       const settings = await channelSettings(deps, channel);
       const refusal = await mayPost(deps, channel, author, settings);
-      if (refusal) return { ok: false, refusal };
+      if (refusal) return refused(refusal);
       const checked = await checkMessage(deps, { channel, author: author!, addr, text }, settings);
-      if (!checked.ok) return checked;
+      if (!checked.ok) return refused(checked.refusal);
       const entry = await commit(channel, {
         kind: 'message',
         author: author!,
         text: checked.text,
         addr,
       });
+      deps.metrics.chatMessages.inc({ channel: kind });
       return { ok: true, entry: entry as ChatMessage };
     },
 

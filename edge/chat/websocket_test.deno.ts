@@ -66,3 +66,34 @@ test('chat over a WebSocket on Deno: welcome, post, delivery to another socket',
     await edge.close();
   }
 });
+
+test('a socket the edge hears nothing on is closed; one that pings stays open', async () => {
+  const edge = await createTestEdge({ runtime: { ...denoChatRuntime, silentCloseMs: 600 } });
+  const server = Deno.serve({ hostname: '127.0.0.1', port: 0, onListen() {} }, edge.app.fetch);
+  try {
+    await edge.asOperator('POST', '/api/v1/rooms', { id: 'main', title: 'Main' });
+    const url = `ws://127.0.0.1:${server.addr.port}/api/v1/chat/rooms/main/ws`;
+    const open = (socket: WebSocket) =>
+      new Promise((resolve) => socket.addEventListener('open', resolve, { once: true }));
+    const closed = (socket: WebSocket) =>
+      new Promise<CloseEvent>((resolve) => socket.addEventListener('close', resolve));
+    const silent = new WebSocket(url);
+    const pinging = new WebSocket(url);
+    await Promise.all([open(silent), open(pinging)]);
+    const silentClosed = closed(silent);
+    let pingingClosed = false;
+    void closed(pinging).then(() => (pingingClosed = true));
+    const pings = setInterval(() => pinging.send('{"type":"ping"}'), 150);
+    const event = await silentClosed;
+    assert.equal(event.code, 4000);
+    assert.match(event.reason, /nothing heard/);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    clearInterval(pings);
+    assert.equal(pingingClosed, false, 'the socket that pings is still open');
+    pinging.close();
+    await closed(pinging);
+  } finally {
+    await server.shutdown();
+    await edge.close();
+  }
+});

@@ -14,7 +14,9 @@ import { startSqld } from '../../core/testing/sqld.ts';
 import { signRequest } from '../../core/wire/signing.ts';
 import { createApp } from '../app.ts';
 import type { EdgeDeps } from '../deps.ts';
+import { withAccounts } from '../with_accounts.ts';
 import { createMemoryStore } from '../store/memory.ts';
+import { createEdgeMetrics } from '../metrics/edge_metrics.ts';
 import { createTestEdge, TEST_SETTINGS, type TestEdge } from '../testing.ts';
 import { type Database, openDatabase } from './client.ts';
 import { applyMigrations, MIGRATIONS_FOLDER } from './migrate.ts';
@@ -321,7 +323,7 @@ test('file: database (the embedded default): the flow, then closed and opened ag
     const store = createMemoryStore({ now: () => Date.parse('2026-06-01T09:00:00Z') });
     try {
       await assertMigrationsIdempotent(reopened.db);
-      const deps: EdgeDeps = {
+      const deps: EdgeDeps = await withAccounts({
         db: reopened.db,
         store,
         settings: TEST_SETTINGS,
@@ -329,7 +331,9 @@ test('file: database (the embedded default): the flow, then closed and opened ag
         log: createMemoryLogger('edge'),
         softwareVersion: '0.0.0-test',
         now: () => Date.parse('2026-06-01T09:01:00Z'),
-      };
+        mailer: edge.deps.mailer,
+        metrics: createEdgeMetrics('0.0.0-test'),
+      });
       const app = createApp(deps);
       const rows = await reopened.db.select({
         id: rooms.id,

@@ -3,12 +3,17 @@
 // JSON frames (core/wire/chat.ts). Who they are comes from the chat cookie
 // (`POST /chat/identity`), never from what they send. Moderators act through the JSON
 // routes with their operator token or their chat cookie.
+import { clientAddress } from '../client_address.ts';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import type { UpgradeWebSocket, WSContext } from 'hono/ws';
-import { chatClientFrameSchema, type ChatServerFrame } from '../../core/wire/chat.ts';
-import { openCrewChannel, openRoomChannel } from '../chat/channels.ts';
+import {
+  CHAT_SILENT_CLOSE_MS,
+  chatClientFrameSchema,
+  type ChatServerFrame,
+} from '../../core/wire/chat.ts';
+import { channelSettings, openCrewChannel, openRoomChannel } from '../chat/channels.ts';
 import {
   accountAuthor,
   accountCookie,
@@ -18,12 +23,14 @@ import {
   guestCookie,
   identityFromCookie,
 } from '../chat/identity.ts';
+import { chatOriginCheck } from '../chat/origin.ts';
 import type { Refusal } from '../chat/policy.ts';
 import { canModerate, type ChatService, type Moderator } from '../chat/service.ts';
 import type { ChatSubscriber } from '../chat/hub.ts';
 import type { EdgeDeps } from '../deps.ts';
 import type { EdgeEnv } from '../env.ts';
 import { type ErrorStatus, HttpError } from '../http_error.ts';
+import { bearerToken } from '../auth/middleware.ts';
 import { accountForToken, sessionForToken } from '../services/accounts.ts';
 import * as s from './chat_schemas.ts';
 import { createRoute, jsonBody, newRouter, okSchema, responses, SECURITY } from './route.ts';
@@ -35,6 +42,8 @@ export interface ChatRuntime {
   upgradeWebSocket: UpgradeWebSocket<any, any> | null;
   /** The client's address as the connection shows it; '' when unknown. */
   remoteAddress(c: Context): string;
+  /** Close a socket silent this long (default CHAT_SILENT_CLOSE_MS; tests shorten it). */
+  silentCloseMs?: number;
 }
 
 /** Larger client frames are refused unread. */
@@ -60,6 +69,7 @@ const REFUSAL_STATUS: Record<Refusal['code'], ErrorStatus> = {
 
 export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRuntime) {
   const app = newRouter();
+  app.use('/chat/*', chatOriginCheck(deps));
 
   const identityOf = (c: Context) => identityFromCookie(deps, getCookie(c, CHAT_COOKIE));
 
@@ -67,20 +77,14 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
   const channelOf = (kind: string, id: string, identity: ChatIdentity | null) =>
     kind === 'crew' ? openCrewChannel(deps, id, identity) : openRoomChannel(deps, id);
 
-  const clientAddress = (c: Context): string => {
-    if (deps.settings.chat.trustForwardedFor) {
-      const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-      if (forwarded) return forwarded.slice(0, 64);
-    }
-    return runtime.remoteAddress(c).slice(0, 64) || 'unknown';
-  };
+  const addressOf = (c: Context) => clientAddress(deps, runtime.remoteAddress, c);
 
   /**
    * A moderator: a bearer token of a moderating role, or a chat cookie of one. Also their
    * identity, for the access check of the channel they act in.
    */
   const moderatorOf = async (c: Context): Promise<{ by: Moderator; identity: ChatIdentity }> => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const bearer = bearerToken(c.req.header('authorization'));
     const cookie = bearer ? null : await identityOf(c);
     const account = bearer
       ? await accountForToken(deps, bearer)
@@ -124,7 +128,7 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
       responses: responses(s.chatIdentitySchema, 200),
     }),
     async (c) => {
-      const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+      const bearer = bearerToken(c.req.header('authorization'));
       if (bearer) {
         const session = await sessionForToken(deps, bearer);
         if (!session) throw new HttpError(401, 'token is unknown, expired or revoked');
@@ -160,7 +164,8 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
       responses: responses(okSchema, 200),
     }),
     (c) => {
-      deleteCookie(c, CHAT_COOKIE, { path: cookieOptions(deps, 1).path });
+      const { maxAge: _, ...attributes } = cookieOptions(deps, 1);
+      deleteCookie(c, CHAT_COOKIE, attributes);
       return c.json({ ok: true as const }, 200);
     },
   );
@@ -199,7 +204,7 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
     const { kind, id } = paramsOf(c);
     const identity = await identityOf(c);
     const channel = await channelOf(kind, id, identity);
-    connections.set(c.req.raw, { channel, identity, after: afterOf(c), addr: clientAddress(c) });
+    connections.set(c.req.raw, { channel, identity, after: afterOf(c), addr: addressOf(c) });
     await next();
   };
 
@@ -234,6 +239,15 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
         let badFrames = 0;
         let joined: ChatSubscriber | null = null;
         let socket: WSContext | null = null;
+        // Any frame (a ping, at least) shows the peer is still there.
+        const silentMs = runtime.silentCloseMs ?? CHAT_SILENT_CLOSE_MS;
+        let heardAt = Date.now();
+        let silence: ReturnType<typeof setInterval> | undefined;
+        const stopListening = () => {
+          socket = null;
+          clearInterval(silence);
+          if (joined) chat.leave(channel, joined);
+        };
         const sendText = (ws: WSContext, text: string) => {
           const raw = ws.raw as { bufferedAmount?: number } | undefined;
           if ((raw?.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) {
@@ -247,6 +261,9 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
         return {
           async onOpen(_event, ws) {
             socket = ws;
+            silence = setInterval(() => {
+              if (Date.now() - heardAt > silentMs) ws.close(4000, 'nothing heard; reconnect');
+            }, Math.min(silentMs / 3, 10_000));
             const { subscriber, open } = bufferedSubscriber((frame) => sendText(ws, frame));
             try {
               const welcome = await chat.join(channel, identity, subscriber, after);
@@ -263,6 +280,7 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
             }
           },
           async onMessage(event, ws) {
+            heardAt = Date.now();
             const data = typeof event.data === 'string' ? event.data : null;
             const frame = data !== null && data.length <= MAX_FRAME_BYTES
               ? chatClientFrameSchema.safeParse(safeJson(data))
@@ -305,14 +323,8 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
               );
             }
           },
-          onClose() {
-            socket = null;
-            if (joined) chat.leave(channel, joined);
-          },
-          onError() {
-            socket = null;
-            if (joined) chat.leave(channel, joined);
-          },
+          onClose: stopListening,
+          onError: stopListening,
         };
       }),
     );
@@ -369,14 +381,15 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
       const result = await chat.post(
         channel,
         identity?.author ?? null,
-        clientAddress(c),
+        addressOf(c),
         c.req.valid('json').text,
       );
       if (!result.ok) {
         if (result.refusal.retryAfterSeconds) {
           c.header('retry-after', String(result.refusal.retryAfterSeconds));
         }
-        throw new HttpError(REFUSAL_STATUS[result.refusal.code], result.refusal.message);
+        const { code, message } = result.refusal;
+        throw new HttpError(REFUSAL_STATUS[code], message, undefined, code);
       }
       return c.json(result.entry, 201);
     },
@@ -463,6 +476,23 @@ export function chatRoutes(deps: EdgeDeps, chat: ChatService, runtime: ChatRunti
         throw new HttpError(404, `${subject} is not banned or timed out here`);
       }
       return c.json({ ok: true as const }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/chat/{kind}/{id}/settings',
+      tags: ['chat'],
+      summary: 'The chat settings of a channel (as every joining reader sees them)',
+      security: SECURITY.public,
+      request: { params: s.chatTargetParams },
+      responses: responses(s.chatSettingsSchema, 200),
+    }),
+    async (c) => {
+      const { kind, id } = c.req.valid('param');
+      const channel = await channelOf(kind, id, await identityOf(c));
+      return c.json(await channelSettings(deps, channel), 200);
     },
   );
 

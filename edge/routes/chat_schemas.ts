@@ -1,6 +1,12 @@
 // Request and response shapes of the chat API (the frames on the socket are core/wire/chat).
 import { z } from 'zod';
-import { CHAT_MAX_LENGTH, CHAT_MODES, CHAT_ROLES, LINK_POLICIES } from '../../core/wire/chat.ts';
+import {
+  CHAT_MAX_LENGTH,
+  CHAT_MODES,
+  CHAT_ROLES,
+  chatSettingsFieldsSchema,
+  LINK_POLICIES,
+} from '../../core/wire/chat.ts';
 import { slugSchema } from '../../core/wire/contracts.ts';
 
 export const chatTargetParams = z.object({
@@ -52,16 +58,10 @@ export const chatSettingsSchema = z.object({
   maxLength: z.number(),
 }).meta({ id: 'ChatSettings' });
 
-export const chatSettingsPatchSchema = z.strictObject({
-  mode: z.enum(CHAT_MODES, { error: `must be one of ${CHAT_MODES.join(', ')}` }).optional(),
-  slowModeSeconds: z.number({ error: 'must be a number' }).int({ error: 'must be whole' }).min(0)
-    .max(3600, { error: 'must be 0-3600' }).optional(),
-  links: z.enum(LINK_POLICIES, { error: `must be one of ${LINK_POLICIES.join(', ')}` })
-    .optional(),
-  guests: z.boolean({ error: 'must be true or false' }).optional(),
-  maxLength: z.number({ error: 'must be a number' }).int({ error: 'must be whole' }).min(1)
-    .max(CHAT_MAX_LENGTH, { error: `must be 1-${CHAT_MAX_LENGTH}` }).optional(),
-}).refine((patch) => Object.keys(patch).length > 0, { error: 'name at least one setting' });
+export const chatSettingsPatchSchema = chatSettingsFieldsSchema.refine(
+  (patch) => Object.keys(patch).length > 0,
+  { error: 'name at least one setting' },
+);
 
 const subject = z.string().regex(/^[ag]:[A-Za-z0-9_-]{1,64}$/, {
   error: "must be a chat author id like 'a:…' (account) or 'g:…' (guest)",

@@ -1,6 +1,7 @@
 // Box-to-edge API, every request signed by the box's node secret: nginx-rtmp hooks relayed
 // by encoder agents, registration and heartbeats, the collector's ingest question, and the
 // watchdog reports of both kinds of box.
+import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import {
   heartbeatResponseSchema,
@@ -20,7 +21,7 @@ import {
   watchdogReportSchema,
 } from '../../core/wire/contracts.ts';
 import type { EdgeDeps } from '../deps.ts';
-import type { NodeRecord } from '../env.ts';
+import type { EdgeEnv, NodeRecord } from '../env.ts';
 import { HttpError } from '../http_error.ts';
 import { requireNode } from '../auth/middleware.ts';
 import {
@@ -31,6 +32,7 @@ import {
 } from '../services/publish.ts';
 import { assignIngest, recordHeartbeat, registerNode } from '../services/registry.ts';
 import { recordWatchdogReport } from '../services/watchdog_reports.ts';
+import type { TimedHook } from '../metrics/edge_metrics.ts';
 import { createRoute, jsonBody, newRouter, okSchema, responses, SECURITY } from './route.ts';
 
 /** The body says which node it speaks for; it must be the node that signed it. */
@@ -40,8 +42,32 @@ function assertSameNode(node: NodeRecord, claimed: string) {
   }
 }
 
+/** The requests a box waits on, timed for roomcast_edge_hook_duration_seconds. */
+const TIMED_PATHS: [string, TimedHook][] = [
+  ['/node/hooks/publish', 'publish'],
+  ['/node/hooks/update', 'update'],
+  ['/node/hooks/publish-done', 'publish_done'],
+  ['/node/hooks/play', 'play'],
+  ['/node/heartbeat', 'heartbeat'],
+];
+
+/** Times the whole answer; a 4xx (bad signature, malformed body, rate limit) is a refusal. */
+function timed(deps: EdgeDeps, hook: TimedHook): MiddlewareHandler<EdgeEnv> {
+  return async (c, next) => {
+    const done = deps.metrics.hookDuration.startTimer({ hook });
+    try {
+      await next();
+    } finally {
+      done();
+    }
+    if (c.res.status >= 400 && c.res.status < 500) deps.metrics.hookRefusals.inc({ hook });
+  };
+}
+
 export function nodeRoutes(deps: EdgeDeps) {
   const app = newRouter();
+  // Before the signature check: the box waits for that too.
+  for (const [path, hook] of TIMED_PATHS) app.use(path, timed(deps, hook));
   app.use('/node/hooks/*', requireNode(deps, ['encoder']));
   app.use('/node/register', requireNode(deps, ['encoder', 'collector']));
   app.use('/node/heartbeat', requireNode(deps, ['encoder', 'collector']));
@@ -77,19 +103,27 @@ export function nodeRoutes(deps: EdgeDeps) {
     });
   };
 
+  /** A decision that says no (refuse, cut off) counts as a refusal of its hook. */
+  const noted = <T>(hook: TimedHook, answer: T, isNo: (answer: T) => boolean): T => {
+    if (isNo(answer)) deps.metrics.hookRefusals.inc({ hook });
+    return answer;
+  };
+
   signed(
     '/node/hooks/publish',
     'nginx-rtmp on_publish: may this key publish, and as which room?',
     publishRequestSchema,
     publishDecisionSchema,
-    (node, request) => authorizePublish(deps, node, request),
+    async (node, request) =>
+      noted('publish', await authorizePublish(deps, node, request), (a) => a.decision === 'refuse'),
   );
   signed(
     '/node/hooks/update',
     'nginx-rtmp on_update (relayed asynchronously): continue or cut off',
     updateRequestSchema,
     updateDecisionSchema,
-    (node, request) => handleUpdate(deps, node, request),
+    async (node, request) =>
+      noted('update', await handleUpdate(deps, node, request), (a) => a.decision === 'cutOff'),
   );
   signed(
     '/node/hooks/publish-done',
@@ -106,7 +140,8 @@ export function nodeRoutes(deps: EdgeDeps) {
     'nginx-rtmp on_play: may this RTMP player watch the room?',
     playRequestSchema,
     playDecisionSchema,
-    (node, request) => authorizePlay(deps, node, request),
+    async (node, request) =>
+      noted('play', await authorizePlay(deps, node, request), (a) => a.decision === 'refuse'),
   );
   signed(
     '/node/register',

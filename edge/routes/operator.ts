@@ -1,5 +1,5 @@
 // The operator API: login and tokens, accounts, events, rooms, stream keys and nodes.
-// Admins and operators may do everything here except accounts (admins only); room owners
+// Admins and operators may do everything here except accounts (admins only); streamers
 // manage the stream keys of their own rooms.
 import type { EdgeDeps } from '../deps.ts';
 import type { EdgeEnv } from '../env.ts';
@@ -52,7 +52,7 @@ import { toIso } from '../iso_time.ts';
 import { ROLES } from '../db/schema.ts';
 
 const STAFF = ['admin', 'operator'] as const;
-const KEY_MANAGERS = ['admin', 'operator', 'owner'] as const;
+const KEY_MANAGERS = ['admin', 'operator', 'streamer'] as const;
 
 export function operatorRoutes(deps: EdgeDeps) {
   const app = newRouter();
@@ -63,7 +63,7 @@ export function operatorRoutes(deps: EdgeDeps) {
   /** Owners may only touch their own rooms' keys. */
   const assertMayManageKeys = async (account: EdgeEnv['Variables']['account'], roomId: string) => {
     const room = await getRoom(deps, roomId);
-    if (account.role === 'owner' && room.ownerAccountId !== account.id) {
+    if (account.role === 'streamer' && room.ownerAccountId !== account.id) {
       throw new HttpError(403, `you do not own room '${roomId}'`);
     }
   };
@@ -241,7 +241,7 @@ export function operatorRoutes(deps: EdgeDeps) {
       method: 'get',
       path: '/rooms',
       tags: ['rooms'],
-      summary: 'List rooms (owners see their own)',
+      summary: 'List rooms (streamers see their own)',
       security: SECURITY.operator,
       request: { query: s.roomListQuerySchema },
       responses: responses(s.list('rooms', s.roomSchema), 200),
@@ -251,7 +251,7 @@ export function operatorRoutes(deps: EdgeDeps) {
       if (account.role === 'viewer') throw new HttpError(403, 'viewers have no operator access');
       const rooms = await listRooms(deps, { eventId: c.req.valid('query').event });
       return c.json({
-        rooms: account.role === 'owner'
+        rooms: account.role === 'streamer'
           ? rooms.filter((r) => r.ownerAccountId === account.id)
           : rooms,
       }, 200);

@@ -159,7 +159,7 @@ test('roles: no token 401, viewer 403, owner only manages keys of own rooms', as
     assert.equal((await edge.app.request('/api/v1/rooms')).status, 401);
     const owner = await (await edge.asOperator('POST', '/api/v1/accounts', {
       email: 'owner@example.test',
-      role: 'owner',
+      role: 'streamer',
       password: 'correct horse battery',
     })).json();
     await edge.asOperator('POST', '/api/v1/accounts', {

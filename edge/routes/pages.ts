@@ -73,6 +73,8 @@ export function pageRoutes(pages: PageFiles | null) {
     const [prefix, file, framing] of [
       ['watch', 'watch.html', FRAMING.own],
       ['embed', 'embed.html', FRAMING.embed],
+      // The crew page names an event; event ids follow the same slug rule.
+      ['crew', 'crew.html', FRAMING.own],
     ] as const
   ) {
     app.get(`/${prefix}/:room`, async (c) => {
@@ -80,6 +82,17 @@ export function pageRoutes(pages: PageFiles | null) {
       return (await page(file, framing))!;
     });
   }
+  // Signing up, in, resetting, the account and the admins' approvals: one page, which
+  // reads its path.
+  for (const path of ['/signup', '/login', '/reset', '/account', '/admin/approvals']) {
+    app.get(path, async () => (await page('account.html', FRAMING.own))!);
+  }
+  // The control room: every room, or one event's (`/control/<event>`).
+  app.get('/control', async () => (await page('control.html', FRAMING.own))!);
+  app.get('/control/:event', async (c) => {
+    if (!roomIdSchema.safeParse(c.req.param('event')).success) return c.notFound();
+    return (await page('control.html', FRAMING.own))!;
+  });
   app.get('/assets/:file', async (c) => {
     const file = c.req.param('file');
     if (!ASSET.test(file)) return c.notFound();

@@ -7,6 +7,7 @@ const FILES: Record<string, string> = {
   'index.html': '<!doctype html><title>rooms</title>',
   'watch.html': '<!doctype html><title>watch</title>',
   'embed.html': '<!doctype html><title>embed</title>',
+  'crew.html': '<!doctype html><title>crew</title>',
   'assets/rooms-DptTDRiE.js': 'console.log(1)',
 };
 const fakePages: PageFiles = {
@@ -40,7 +41,20 @@ test('watch and embed pages per room; only the embed page may be framed elsewher
   assert.equal(await embed.text(), FILES['embed.html']);
   assert.match(embed.headers.get('content-security-policy') ?? '', /frame-ancestors \*/);
   assert.match((await app.request('/')).headers.get('content-security-policy') ?? '', /'self'/);
-  for (const path of ['/watch/Main_Hall', '/watch/', '/embed/-x', '/watch/a/b', '/watchers/a']) {
+  // The crew page of an event: never framed by other sites.
+  const crew = await app.request('/crew/devconf-2026');
+  assert.equal(await crew.text(), FILES['crew.html']);
+  assert.match(crew.headers.get('content-security-policy') ?? '', /frame-ancestors 'self'/);
+  for (
+    const path of [
+      '/watch/Main_Hall',
+      '/watch/',
+      '/embed/-x',
+      '/watch/a/b',
+      '/watchers/a',
+      '/crew/',
+    ]
+  ) {
     assert.equal((await app.request(path)).status, 404, path);
   }
   const unbuilt = await pageRoutes({ read: () => Promise.resolve(null) }).request('/watch/a');

@@ -11,7 +11,7 @@ import {
   watchdogCheckSchema,
   watchdogReportSchema,
 } from '../../core/wire/contracts.ts';
-import { EVENT_STATES, ROLES } from '../db/schema.ts';
+import { EVENT_STATES, ROLES, STREAMER_STATES } from '../db/schema.ts';
 
 const title = z.string().trim().min(1).max(200);
 const isoTime = z.iso.datetime({ offset: true });
@@ -22,6 +22,10 @@ export const accountSchema = z.object({
   email: z.string(),
   name: z.string(),
   role: z.enum(ROLES),
+  emailVerified: z.boolean(),
+  streamer: z.enum(STREAMER_STATES).nullable().describe(
+    'null until the account asks to stream; pending until an admin approves or refuses',
+  ),
   createdAt: z.number(),
   disabled: z.boolean(),
 }).meta({ id: 'Account' });

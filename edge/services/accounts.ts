@@ -1,6 +1,14 @@
-// Accounts, roles, login sessions and API tokens. Tokens are shown once and stored hashed.
+// Accounts, roles, CLI logins and API tokens. Tokens are shown once and stored hashed.
+// People's own sign-up, verification and reset are better-auth's (auth/accounts_auth.ts),
+// over the same `accounts` rows; passwords live in its credential rows.
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
-import { accounts, authSessions, type Role } from '../db/schema.ts';
+import {
+  accounts,
+  authCredentials,
+  authSessions,
+  type Role,
+  type StreamerState,
+} from '../db/schema.ts';
 import type { EdgeDeps } from '../deps.ts';
 import { HttpError } from '../http_error.ts';
 import { hashPassword, hashToken, newApiToken, newId, verifyPassword } from '../auth/secrets.ts';
@@ -11,21 +19,31 @@ export interface Account {
   email: string;
   name: string;
   role: Role;
+  emailVerified: boolean;
+  /** Null until the account asks to stream. */
+  streamer: StreamerState | null;
   createdAt: number;
   disabled: boolean;
 }
 
 type AccountRow = typeof accounts.$inferSelect;
 
-function toAccount(row: AccountRow): Account {
+export function toAccount(row: AccountRow): Account {
   return {
     id: row.id,
     email: row.email,
     name: row.name,
     role: row.role,
-    createdAt: row.createdAt,
+    emailVerified: row.emailVerified,
+    streamer: row.streamerState,
+    createdAt: row.createdAt.getTime(),
     disabled: row.disabledAt !== null,
   };
+}
+
+export async function findAccount(deps: EdgeDeps, id: string): Promise<Account | null> {
+  const row = (await deps.db.select().from(accounts).where(eq(accounts.id, id)))[0];
+  return row ? toAccount(row) : null;
 }
 
 export async function createAccount(
@@ -37,16 +55,35 @@ export async function createAccount(
     eq(accounts.email, email),
   );
   if (existing.length) throw new HttpError(409, `an account with email ${email} exists already`);
+  const now = new Date(deps.now());
   const row: AccountRow = {
     id: newId(),
     email,
     name: input.name ?? '',
     role: input.role,
-    passwordHash: input.password ? await hashPassword(input.password) : null,
-    createdAt: deps.now(),
+    // An admin made it: the address is theirs to vouch for.
+    emailVerified: true,
+    image: null,
+    streamerState: input.role === 'streamer' ? 'approved' : null,
+    streamerRoomId: null,
+    streamerRoomTitle: null,
+    plan: null,
+    createdAt: now,
+    updatedAt: now,
     disabledAt: null,
   };
   await deps.db.insert(accounts).values(row);
+  if (input.password) {
+    await deps.db.insert(authCredentials).values({
+      id: newId(),
+      accountId: row.id,
+      providerId: 'credential',
+      userId: row.id,
+      password: await hashPassword(input.password),
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
   return toAccount(row);
 }
 
@@ -142,25 +179,51 @@ export async function revokeToken(deps: EdgeDeps, token: string): Promise<void> 
 const LOGIN_FAILURES_ALLOWED = 10;
 const LOGIN_WINDOW_MS = 15 * 60_000;
 
-/** Email + password → a login session token. Repeated failures lock the email for a while. */
+/**
+ * Refuses a login for an email that failed too often lately, whatever the address it comes
+ * from (better-auth's own limit counts per address; this one stops a spread-out guesser).
+ */
+export async function assertLoginAllowed(deps: EdgeDeps, email: string): Promise<void> {
+  const failures = Number(await deps.store.get(liveKeys.loginFailures(email.toLowerCase())) ?? 0);
+  if (failures >= LOGIN_FAILURES_ALLOWED) {
+    throw new HttpError(429, 'too many failed logins for this account; wait 15 minutes');
+  }
+}
+
+export async function recordLoginFailure(deps: EdgeDeps, email: string): Promise<void> {
+  await deps.store.incrWithin(liveKeys.loginFailures(email.toLowerCase()), LOGIN_WINDOW_MS);
+}
+
+/** Email + password → a CLI login token. Repeated failures lock the email for a while. */
 export async function login(
   deps: EdgeDeps,
   email: string,
   password: string,
 ): Promise<{ token: string; expiresAt: number | null; account: Account }> {
   const normalized = email.toLowerCase();
-  const failuresKey = liveKeys.loginFailures(normalized);
-  const failures = Number(await deps.store.get(failuresKey) ?? 0);
-  if (failures >= LOGIN_FAILURES_ALLOWED) {
-    throw new HttpError(429, 'too many failed logins for this account; wait 15 minutes');
-  }
-  const rows = await deps.db.select().from(accounts).where(eq(accounts.email, normalized));
-  const row = rows[0];
-  const ok = row?.passwordHash && row.disabledAt === null &&
-    await verifyPassword(password, row.passwordHash);
+  await assertLoginAllowed(deps, normalized);
+  const rows = await deps.db.select({ account: accounts, password: authCredentials.password })
+    .from(accounts)
+    .leftJoin(
+      authCredentials,
+      and(eq(authCredentials.userId, accounts.id), eq(authCredentials.providerId, 'credential')),
+    )
+    .where(eq(accounts.email, normalized));
+  const row = rows[0]?.account;
+  const hash = rows[0]?.password;
+  // The same check better-auth's sign-in makes (its password.verify is this function).
+  const ok = row && hash && row.disabledAt === null && await verifyPassword(password, hash);
   if (!row || !ok) {
-    await deps.store.incrWithin(failuresKey, LOGIN_WINDOW_MS);
+    await recordLoginFailure(deps, normalized);
     throw new HttpError(401, 'email or password is wrong');
+  }
+  if (!row.emailVerified && deps.settings.accounts.requireEmailVerification) {
+    throw new HttpError(
+      403,
+      'confirm your email address first: open the link in the mail the edge sent you',
+      undefined,
+      'emailNotVerified',
+    );
   }
   const issued = await issueToken(deps, row.id, 'login', deps.settings.sessionTtlHours * 3_600_000);
   return { ...issued, account: toAccount(row) };

@@ -21,6 +21,14 @@ import { newId } from '../auth/secrets.ts';
 import { liveKeys } from '../live_keys.ts';
 import { lookupStreamKey, sessionKeyIsValid } from './stream_keys.ts';
 import { type findNode, nodeSecret } from './registry.ts';
+import { getRoom } from './rooms.ts';
+import { roomStatus } from './viewing.ts';
+import {
+  type BilledRoom,
+  mayStartPublish,
+  meterPublish,
+  type PublishVerdict,
+} from '../billing/metering.ts';
 
 type NodeRow = NonNullable<Awaited<ReturnType<typeof findNode>>>;
 type SessionRow = typeof publishSessions.$inferSelect;
@@ -75,6 +83,11 @@ export async function authorizePublish(
       takeover: null,
       reconnectWindowSeconds: deps.settings.reconnectWindowSeconds,
     };
+  }
+  const unpaid = await billingRefusal(deps, room);
+  if (unpaid) {
+    log.warn('publish refused by billing', { room: room.id, reason: unpaid });
+    return refuse(unpaid);
   }
   if (existing) await endSession(deps, existing.id, 'takenOver');
 
@@ -135,14 +148,65 @@ async function findSession(deps: EdgeDeps, sessionId: string): Promise<SessionRo
   ] ?? null;
 }
 
-async function endSession(
+/**
+ * Why billing refuses a new publish of the room, or null. When the ledger cannot be read,
+ * edge.billing.whenDown.newPublish decides (fail closed by default).
+ */
+async function billingRefusal(deps: EdgeDeps, room: BilledRoom): Promise<string | null> {
+  try {
+    return await mayStartPublish(deps, room);
+  } catch (error) {
+    const refuseNew = deps.settings.billing.whenDown.newPublish === 'refuse';
+    deps.log.error('billing unavailable at publish', {
+      room: room.id,
+      decision: refuseNew ? 'refuse' : 'allow',
+      error: String((error as Error)?.message ?? error).slice(0, 200),
+    });
+    return refuseNew ? 'billing is unavailable right now; new streams start when it is back' : null;
+  }
+}
+
+/**
+ * Meters the session's minutes and says whether it may go on. When the ledger cannot be
+ * written, edge.billing.whenDown.running decides (fail open by default: the minutes are
+ * posted by the first update after it is back, their keys being the minutes themselves).
+ */
+async function billingVerdict(
+  deps: EdgeDeps,
+  session: SessionRow,
+): Promise<PublishVerdict> {
+  try {
+    const room = await getRoom(deps, session.roomId);
+    const reported = await roomStatus(deps, session.roomId);
+    return await meterPublish(
+      deps,
+      session,
+      room,
+      reported?.sessionId === session.id ? reported.renditions.length : null,
+    );
+  } catch (error) {
+    const cutOff = deps.settings.billing.whenDown.running === 'cutOff';
+    deps.log.error('billing unavailable for a live publish', {
+      room: session.roomId,
+      decision: cutOff ? 'cutOff' : 'continue',
+      error: String((error as Error)?.message ?? error).slice(0, 200),
+    });
+    return cutOff
+      ? { cutOff: true, reason: 'billing is unavailable right now' }
+      : { cutOff: false };
+  }
+}
+
+export async function endSession(
   deps: EdgeDeps,
   sessionId: string,
   reason: SessionEndReason,
+  detail: string | null = null,
 ): Promise<SessionRow | null> {
   const ended = await deps.db.update(publishSessions).set({
     endedAt: deps.now(),
     endReason: reason,
+    endDetail: detail,
   })
     .where(and(eq(publishSessions.id, sessionId), isNull(publishSessions.endedAt)))
     .returning();
@@ -157,7 +221,8 @@ async function endSession(
 
 /**
  * nginx-rtmp's on_update, relayed. `continue` unless the edge itself ended the session:
- * taken over by a newer publish, or its stream key revoked.
+ * taken over by a newer publish, its stream key revoked, or billing (out of credits past
+ * the grace, or the plan's session limit reached).
  */
 export async function handleUpdate(
   deps: EdgeDeps,
@@ -172,7 +237,8 @@ export async function handleUpdate(
     return { v: WIRE_VERSION, decision: 'cutOff', reason: 'no such publish session on this node' };
   }
   if (session.endedAt !== null) {
-    return { v: WIRE_VERSION, decision: 'cutOff', reason: `session ended (${session.endReason})` };
+    const why = session.endDetail ?? `session ended (${session.endReason})`;
+    return { v: WIRE_VERSION, decision: 'cutOff', reason: why };
   }
   if (!(await sessionKeyIsValid(deps, session.id))) {
     await endSession(deps, session.id, 'keyRevoked');
@@ -185,6 +251,16 @@ export async function handleUpdate(
   await deps.db.update(publishSessions).set({ lastSeenAt: deps.now() }).where(
     eq(publishSessions.id, session.id),
   );
+  const verdict = await billingVerdict(deps, session);
+  if (verdict.cutOff) {
+    await endSession(deps, session.id, 'cutOff', verdict.reason);
+    deps.log.warn('live publish cut off by billing', {
+      room: session.roomId,
+      node: node.id,
+      reason: verdict.reason,
+    });
+    return { v: WIRE_VERSION, decision: 'cutOff', reason: verdict.reason };
+  }
   return { v: WIRE_VERSION, decision: 'continue' };
 }
 

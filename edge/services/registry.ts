@@ -6,6 +6,7 @@ import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type {
   CollectorHeartbeat,
   EncoderHeartbeat,
+  EncoderRoomStatus,
   Heartbeat,
   HeartbeatResponse,
   IngestResponse,
@@ -200,7 +201,7 @@ export async function recordHeartbeat(
       JSON.stringify({ ...heartbeat, at: deps.now() }),
       { ttlMs },
     );
-    return { v: WIRE_VERSION, cutOff: [], endedRooms: [] };
+    return { v: WIRE_VERSION, cutOff: [], endedRooms: [], restartRooms: [] };
   }
   const viewers = heartbeat.rooms.reduce((sum, room) => sum + room.viewers, 0);
   const summary: AliveSummary = {
@@ -213,11 +214,7 @@ export async function recordHeartbeat(
   await deps.store.set(liveKeys.nodeAlive(node.id), JSON.stringify(summary), { ttlMs });
   await deps.store.setAdd(liveKeys.encoders, node.id);
   for (const room of heartbeat.rooms) {
-    await deps.store.set(
-      liveKeys.roomStatus(room.room),
-      JSON.stringify({ nodeId: node.id, ...room }),
-      { ttlMs },
-    );
+    await recordRoomStatus(deps, node.id, room, ttlMs);
   }
   return {
     v: WIRE_VERSION,
@@ -226,7 +223,48 @@ export async function recordHeartbeat(
       ...heartbeat.rooms.map((room) => room.room),
       ...heartbeat.idleRooms,
     ]),
+    restartRooms: await takeRestartRequests(deps, heartbeat.rooms.map((room) => room.room)),
   };
+}
+
+/**
+ * A room's status as its encoder reports it, without the output picture, which is kept on
+ * its own: the status is read on every room list, the picture only by the control room. A
+ * heartbeat that had no room for the picture leaves the last one in place.
+ */
+async function recordRoomStatus(
+  deps: EdgeDeps,
+  nodeId: string,
+  room: EncoderRoomStatus,
+  ttlMs: number,
+) {
+  const { frameJpegBase64, ...output } = room.output ?? { frameJpegBase64: null };
+  const status = { nodeId, ...room, ...(room.output ? { output } : {}) };
+  await deps.store.set(liveKeys.roomStatus(room.room), JSON.stringify(status), { ttlMs });
+  if (frameJpegBase64) {
+    await deps.store.set(
+      liveKeys.outputFrame(room.room),
+      JSON.stringify({ jpegBase64: frameJpegBase64, at: deps.now() }),
+      { ttlMs },
+    );
+  }
+}
+
+/** An operator's restart, handed to the encoder carrying the room (once). */
+export async function requestRestart(deps: EdgeDeps, roomId: string): Promise<void> {
+  // Long enough for a heartbeat or two; a restart the node never picked up is dropped.
+  const ttlMs = deps.settings.nodes.downAfterSeconds * 1000;
+  await deps.store.set(liveKeys.restartRequest(roomId), String(deps.now()), { ttlMs });
+}
+
+async function takeRestartRequests(deps: EdgeDeps, roomIds: string[]): Promise<string[]> {
+  const restart: string[] = [];
+  for (const roomId of roomIds) {
+    if ((await deps.store.get(liveKeys.restartRequest(roomId))) === null) continue;
+    await deps.store.del(liveKeys.restartRequest(roomId));
+    restart.push(roomId);
+  }
+  return restart;
 }
 
 /** Of the rooms a node reports, those whose event is over or which no longer exist. */

@@ -21,6 +21,7 @@ import { HttpError } from '../http_error.ts';
 import { liveKeys } from '../live_keys.ts';
 import { findNode, isNodeUp, nodeSecret } from './registry.ts';
 import { getRoom, listRooms, type RoomRecord } from './rooms.ts';
+import { meterViewing } from '../billing/metering.ts';
 
 /** `backSoon`: the publish dropped a moment ago and the event is still on. */
 export type PublicRoomState = 'live' | 'backSoon' | 'offline' | 'ended';
@@ -73,6 +74,21 @@ async function roomState(deps: EdgeDeps, room: RoomRecord): Promise<PublicRoomSt
 }
 
 /**
+ * The room's state and, while it is back soon, since when its publisher has been gone:
+ * the end of its last session, or the last sign of an open session whose node went down.
+ */
+export async function roomLiveness(
+  deps: EdgeDeps,
+  room: RoomRecord,
+): Promise<{ state: PublicRoomState; awaySince: number | null }> {
+  const state = await roomState(deps, room);
+  if (state !== 'backSoon') return { state, awaySince: null };
+  const open = await liveSession(deps, room.id);
+  const awaySince = open ? open.lastSeenAt : (await awaitedSession(deps, room.id))?.endedAt;
+  return { state, awaySince: awaySince ?? null };
+}
+
+/**
  * The room's last publish session when it dropped within the reconnect window and is
  * expected back (the uplink went, or its node did; not a publish the edge cut off, as for a
  * revoked key): its encoder is showing the slate and keeps the playlists open for it.
@@ -82,7 +98,8 @@ async function awaitedSession(deps: EdgeDeps, roomId: string) {
     .where(eq(publishSessions.roomId, roomId))
     .orderBy(desc(publishSessions.startedAt)).limit(1))[0];
   if (!last || last.endedAt === null) return null;
-  const expectedBack = last.endReason === 'done' || last.endReason === 'nodeDown';
+  const expectedBack = last.endReason === 'done' || last.endReason === 'nodeDown' ||
+    last.endReason === 'moved';
   const withinWindow = deps.now() - last.endedAt < deps.settings.reconnectWindowSeconds * 1000;
   return expectedBack && withinWindow ? last : null;
 }
@@ -211,6 +228,9 @@ export async function grantPlayback(
   const secret = await playbackSecretFor(await nodeSecret(deps, node));
   const token = signPlaybackToken(secret, roomId, viewerSession, expires);
   const tokenQuery = playbackTokenQuery(token);
+  await deps.store.set(liveKeys.viewerGrant(roomId, viewerSession), '1', {
+    ttlMs: deps.settings.playbackTokenTtlSeconds * 1000 + VIEWER_HEARTBEAT_TTL_MS,
+  });
   return {
     v: WIRE_VERSION,
     room: roomId,
@@ -251,6 +271,17 @@ export async function recordViewerHeartbeat(
     { ttlMs: VIEWER_HEARTBEAT_TTL_MS },
   );
   const state = await roomState(deps, room);
+  // Billed: sessions of a playback grant this edge handed out (a made-up session in a
+  // heartbeat bills nobody). Billing trouble never stops a viewer: it is logged.
+  const granted = await deps.store.get(liveKeys.viewerGrant(roomId, heartbeat.session));
+  if (state === 'live' && heartbeat.playing && granted) {
+    await meterViewing(deps, room, heartbeat.session).catch((error) =>
+      deps.log.error('viewer minute not metered', {
+        room: roomId,
+        error: String((error as Error)?.message ?? error).slice(0, 200),
+      })
+    );
+  }
   const status = state === 'live' ? await roomStatus(deps, roomId) : null;
   return { state, viewers: status?.viewers ?? 0 };
 }

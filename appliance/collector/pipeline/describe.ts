@@ -16,7 +16,7 @@ import { alsaAudio } from './sources/alsa.ts';
 import { deckLinkAudio, deckLinkVideo } from './sources/decklink.ts';
 import { pulseAudio } from './sources/pulse.ts';
 import type { CollectorConfig, SourceChain } from './sources/source.ts';
-import { testPatternAudio, testPatternVideo } from './sources/test_pattern.ts';
+import { silentTestAudio, testPatternAudio, testPatternVideo } from './sources/test_pattern.ts';
 import { v4l2Video } from './sources/v4l2.ts';
 
 export interface CapturePlan {
@@ -202,6 +202,8 @@ function audioSource(plan: CapturePlan): SourceChain {
   switch (audio.kind) {
     case 'test':
       return testPatternAudio();
+    case 'silent':
+      return silentTestAudio();
     case 'alsa':
       return alsaAudio(audio.device);
     case 'pulse':

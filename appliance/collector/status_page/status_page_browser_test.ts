@@ -54,7 +54,7 @@ function fakeCollector(knobs: FakeKnobs) {
       input: { present: true, format: '1280x720 29.97p' },
       audio: {
         levels: [levelAt(now, 0), levelAt(now, 1)],
-        warnings: { silence: knobs.silence, clipping: knobs.clipping },
+        warnings: { silence: knobs.silence, clipping: knobs.clipping, silentSeconds: 0 },
       },
       uplink: {
         state: knobs.onAir ? 'live' : 'backoff',

@@ -1,25 +1,27 @@
 // Under the list: the input with its character counter, or what the person can do instead
 // (join as a guest, sign in) or why chat is closed to them; and the last refusal.
 import { useEffect, useId, useState } from 'preact/hooks';
+import type { ChatPlace } from './chat_api.ts';
 import { characterCount, noticeText, sentence } from './posting.ts';
 import type { ChatBox, ChatSession, ChatSnapshot } from './chat_session.ts';
+import { SignInForm } from './SignInForm.tsx';
 
 export interface ChatComposerProps {
-  roomId: string;
+  place: ChatPlace;
   session: ChatSession;
   snapshot: ChatSnapshot;
   /** In an embedded player: links to the watch page open in a new tab. */
   embedded: boolean;
 }
 
-export function ChatComposer({ roomId, session, snapshot, embedded }: ChatComposerProps) {
+export function ChatComposer({ place, session, snapshot, embedded }: ChatComposerProps) {
   const noticeId = useId();
   const notice = snapshot.notice;
   const now = useSecondClock(notice?.retryAt ?? null);
   const box = snapshot.box;
   return (
     <div class='chat-compose'>
-      {box && <Box {...{ roomId, session, snapshot, embedded, box, noticeId }} />}
+      {box && <Box {...{ place, session, snapshot, embedded, box, noticeId }} />}
       <p id={noticeId} class='chat-notice' role='status'>
         {notice ? noticeText(notice, now) : ''}
       </p>
@@ -28,11 +30,18 @@ export function ChatComposer({ roomId, session, snapshot, embedded }: ChatCompos
 }
 
 function Box(
-  { roomId, session, snapshot, embedded, box, noticeId }: ChatComposerProps & {
+  { place, session, snapshot, embedded, box, noticeId }: ChatComposerProps & {
     box: ChatBox;
     noticeId: string;
   },
 ) {
+  const signIn = (lead: string) => (
+    <SignInForm
+      lead={lead}
+      busy={snapshot.joining}
+      signIn={(email, password) => session.signIn(email, password)}
+    />
+  );
   switch (box.kind) {
     case 'ready':
       return <MessageForm session={session} snapshot={snapshot} noticeId={noticeId} />;
@@ -48,12 +57,16 @@ function Box(
           >
             {snapshot.joining ? 'Joining…' : 'Join chat'}
           </button>
+          <details class='chat-sign-in-more'>
+            <summary>Have an account? Sign in</summary>
+            {signIn('Chat under your account’s name.')}
+          </details>
         </div>
       );
     case 'signIn':
-      return <p class='chat-closed'>Sign in to chat in this room.</p>;
+      return signIn('Sign in to chat here.');
     case 'membersOnly':
-      return <p class='chat-closed'>Only signed-in viewers can chat in this room.</p>;
+      return signIn('Only signed-in viewers can chat here. Sign in:');
     case 'off':
       return <p class='chat-closed' data-chat-off=''>Chat is off in this room.</p>;
     case 'blocked':
@@ -62,10 +75,16 @@ function Box(
       return (
         <p class='chat-closed'>
           This browser did not keep the chat’s sign-in here (embedded players on other sites often
-          cannot).{' '}
-          <a href={`/watch/${encodeURIComponent(roomId)}`} target={embedded ? '_blank' : undefined}>
-            Chat on the room’s page
-          </a>.
+          cannot). {place.kind === 'rooms' && (
+            <>
+              <a
+                href={`/watch/${encodeURIComponent(place.id)}`}
+                target={embedded ? '_blank' : undefined}
+              >
+                Chat on the room’s page
+              </a>.
+            </>
+          )}
         </p>
       );
   }

@@ -1,8 +1,9 @@
-// The chat column of the watch page (and of the embed page with ?chat=1): the room's live
-// messages and the box to write in. The root's data-* attributes are the contract for
+// The chat column of the watch page (and of the embed page with ?chat=1, and the crew
+// page): the channel's live messages and the box to write in. The root's data-* attributes are the contract for
 // tests and embedders (web/README.md).
 import './chat.css';
 import { useId } from 'preact/hooks';
+import type { ChatPlace } from './chat_api.ts';
 import { ChatComposer } from './ChatComposer.tsx';
 import type { ConnectionStatus } from './connection.ts';
 import { MessageList } from './MessageList.tsx';
@@ -15,12 +16,14 @@ const STATUS_WORDS: Record<ConnectionStatus, string> = {
 };
 
 export interface ChatPanelProps {
-  roomId: string | null;
+  place: ChatPlace | null;
   embedded?: boolean;
+  /** The heading (default "Chat"). */
+  title?: string;
 }
 
-export function ChatPanel({ roomId, embedded = false }: ChatPanelProps) {
-  const [session, snapshot] = useChat(roomId);
+export function ChatPanel({ place, embedded = false, title = 'Chat' }: ChatPanelProps) {
+  const [session, snapshot] = useChat(place);
   const titleId = useId();
   return (
     <aside
@@ -32,12 +35,12 @@ export function ChatPanel({ roomId, embedded = false }: ChatPanelProps) {
       data-cursor={snapshot?.cursor ?? ''}
     >
       <div class='chat-head'>
-        <h2 id={titleId}>Chat</h2>
+        <h2 id={titleId}>{title}</h2>
         <span class='chat-status' role='status'>
           {snapshot ? STATUS_WORDS[snapshot.status] : ''}
         </span>
       </div>
-      {!roomId || !session || !snapshot
+      {!place || !session || !snapshot
         ? <p class='chat-closed'>No chat here: this address names no room.</p>
         : (
           <>
@@ -52,7 +55,7 @@ export function ChatPanel({ roomId, embedded = false }: ChatPanelProps) {
               )
               : <p class='chat-placeholder'>Loading the chat…</p>}
             <ChatComposer
-              roomId={roomId}
+              place={place}
               session={session}
               snapshot={snapshot}
               embedded={embedded}

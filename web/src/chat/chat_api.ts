@@ -7,21 +7,30 @@ import { ApiError } from '../api.ts';
 
 const BASE = '/api/v1/chat';
 
-export const roomChatPath = (roomId: string) => `${BASE}/rooms/${encodeURIComponent(roomId)}`;
+/** A chat channel: a room's viewer chat, or an event's crew channel. */
+export interface ChatPlace {
+  kind: 'rooms' | 'crew';
+  id: string;
+}
+
+export const roomPlace = (roomId: string): ChatPlace => ({ kind: 'rooms', id: roomId });
+
+export const chatPath = (place: ChatPlace) =>
+  `${BASE}/${place.kind}/${encodeURIComponent(place.id)}`;
 
 const withAfter = (path: string, after: number | null) =>
   after === null ? path : `${path}?after=${after}`;
 
 /** The WebSocket of a room's chat, on the page's own host (ws: beside http:, wss: beside https:). */
-export function socketUrl(pageUrl: string, roomId: string, after: number | null): string {
-  const url = new URL(withAfter(`${roomChatPath(roomId)}/ws`, after), pageUrl);
+export function socketUrl(pageUrl: string, place: ChatPlace, after: number | null): string {
+  const url = new URL(withAfter(`${chatPath(place)}/ws`, after), pageUrl);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.href;
 }
 
 /** The event stream of a room's chat (relative: EventSource resolves it against the page). */
-export function eventsUrl(roomId: string, after: number | null): string {
-  return withAfter(`${roomChatPath(roomId)}/events`, after);
+export function eventsUrl(place: ChatPlace, after: number | null): string {
+  return withAfter(`${chatPath(place)}/events`, after);
 }
 
 /** Takes a guest identity (the edge makes up the name and sets the cookie). */
@@ -33,6 +42,40 @@ export async function joinAsGuest(): Promise<ChatAuthor> {
   });
   if (!response.ok) throw await chatError(response, 'joining the chat');
   return ((await response.json()) as { author: ChatAuthor }).author;
+}
+
+/**
+ * Signs in with an account's email and password and chats as it from now on: the login's
+ * token goes straight to the chat identity and is dropped; only the HttpOnly chat cookie
+ * (bound to that login, ended with it) stays in the browser.
+ */
+export async function signIn(email: string, password: string): Promise<ChatAuthor> {
+  const login = await fetch('/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!login.ok) throw await chatError(login, 'signing in');
+  const { token } = (await login.json()) as { token: string };
+  const response = await fetch(`${BASE}/identity`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) throw await chatError(response, 'joining the chat');
+  return ((await response.json()) as { author: ChatAuthor }).author;
+}
+
+/** Who this browser chats as (the chat cookie), or null; throws when the edge cannot say. */
+export async function currentAuthor(): Promise<ChatAuthor | null> {
+  const response = await fetch(`${BASE}/identity`, { cache: 'no-store' });
+  if (!response.ok) throw await chatError(response, 'asking who you are');
+  return ((await response.json()) as { author: ChatAuthor | null }).author;
+}
+
+/** Whether this browser may read a channel: null if so, else the edge's reason. */
+export async function channelRefusal(place: ChatPlace): Promise<string | null> {
+  const response = await fetch(`${chatPath(place)}/settings`, { cache: 'no-store' });
+  return response.ok ? null : (await chatError(response, 'opening the chat')).message;
 }
 
 const EDGE_ANSWERS_WITHIN_MS = 5_000;
@@ -56,8 +99,8 @@ export type PostAnswer =
   | { ok: false; message: string; retryAfterSeconds?: number };
 
 /** Posts a message over HTTP (with the event stream); a refusal is an answer, not a throw. */
-export async function postMessage(roomId: string, text: string): Promise<PostAnswer> {
-  const response = await fetch(`${roomChatPath(roomId)}/messages`, {
+export async function postMessage(place: ChatPlace, text: string): Promise<PostAnswer> {
+  const response = await fetch(`${chatPath(place)}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ text }),
@@ -73,8 +116,8 @@ export async function postMessage(roomId: string, text: string): Promise<PostAns
 }
 
 /** A moderator deletes a message for everyone (the cookie says who; no body). */
-export async function deleteMessage(roomId: string, seq: number): Promise<void> {
-  const response = await fetch(`${roomChatPath(roomId)}/messages/${seq}`, { method: 'DELETE' });
+export async function deleteMessage(place: ChatPlace, seq: number): Promise<void> {
+  const response = await fetch(`${chatPath(place)}/messages/${seq}`, { method: 'DELETE' });
   if (!response.ok) throw await chatError(response, 'deleting the message');
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ChatEntry, ChatMessage, ChatSettings } from '../../../core/wire/chat.ts';
+import type { ChatEntry, ChatMessage } from '../../../core/wire/chat.ts';
 import {
   applyEntries,
   applyWelcome,
@@ -9,14 +9,9 @@ import {
   EMPTY_LOG,
   MAX_SHOWN,
 } from './chat_log.ts';
+import { OPEN_ROOM } from './testing.ts';
 
-const SETTINGS: ChatSettings = {
-  mode: 'open',
-  slowModeSeconds: 0,
-  links: 'members',
-  guests: true,
-  maxLength: 500,
-};
+const SETTINGS = OPEN_ROOM;
 
 const message = (seq: number, text = `m${seq}`): ChatMessage => ({
   kind: 'message',

@@ -1,7 +1,7 @@
-// One room's chat on a page: the connection, what it shows (chat_log.ts) and what the
-// person does (send, join as a guest, delete as a moderator). The components render its
-// snapshot and call its methods; everything the browser provides comes in `deps`, so the
-// whole of it runs under node:test with fakes.
+// One channel's chat on a page (a room's, or an event's crew channel): the connection, what
+// it shows (chat_log.ts) and what the person does (send, join as a guest or sign in, delete
+// as a moderator). The components render its snapshot and call its methods; everything the
+// browser provides comes in `deps`, so the whole of it runs under node:test with fakes.
 import type {
   ChatClientFrame,
   ChatMessage,
@@ -9,7 +9,7 @@ import type {
   ChatSettings,
   ChatYou,
 } from '../../../core/wire/chat.ts';
-import type { PostAnswer } from './chat_api.ts';
+import type { ChatPlace, PostAnswer } from './chat_api.ts';
 import { applyEntries, applyWelcome, type ChatLog, EMPTY_LOG } from './chat_log.ts';
 import {
   type ConnectionStatus,
@@ -37,7 +37,7 @@ export interface ChatSnapshot {
   /** Null until the first welcome. */
   box: ChatBox | null;
   notice: Notice | null;
-  /** Joining as a guest, until the connection with the new identity is welcomed. */
+  /** Taking an identity (guest or account), until the connection with it is welcomed. */
   joining: boolean;
   /** A message is on its way and not yet answered. */
   sending: boolean;
@@ -53,6 +53,8 @@ export interface ChatSession {
   send(text: string): Promise<boolean>;
   /** Takes a guest identity and reconnects with it. */
   join(): Promise<void>;
+  /** Signs in to an account and reconnects as it; resolves false (with a notice) if refused. */
+  signIn(email: string, password: string): Promise<boolean>;
   /** Moderators: deletes a message for everyone. */
   remove(seq: number): Promise<void>;
   clearNotice(): void;
@@ -67,8 +69,9 @@ export interface ChatSessionDeps {
   openEvents: LinkOpener;
   edgeAnswers(): Promise<boolean>;
   joinAsGuest(): Promise<unknown>;
-  postMessage(roomId: string, text: string): Promise<PostAnswer>;
-  deleteMessage(roomId: string, seq: number): Promise<void>;
+  signIn(email: string, password: string): Promise<unknown>;
+  postMessage(place: ChatPlace, text: string): Promise<PostAnswer>;
+  deleteMessage(place: ChatPlace, seq: number): Promise<void>;
   now(): number;
   random?: () => number;
 }
@@ -93,13 +96,13 @@ function tooBigToCarry(text: string): boolean {
   return text.length > MAX_POSTED_UNITS || new TextEncoder().encode(frame).length > MAX_FRAME_BYTES;
 }
 
-export function createChatSession(roomId: string, deps: ChatSessionDeps): ChatSession {
+export function createChatSession(place: ChatPlace, deps: ChatSessionDeps): ChatSession {
   const listeners = new Set<() => void>();
   let log: ChatLog = EMPTY_LOG;
   let notice: Notice | null = null;
   let joinRequests = 0;
   /** none → waiting (identity taken, reconnecting) → done (welcomed with it). */
-  let guestJoin: 'none' | 'waiting' | 'done' = 'none';
+  let identityJoin: 'none' | 'waiting' | 'done' = 'none';
   let httpSends = 0;
   let nonces = 0;
   const pending = new Map<string, (ok: boolean) => void>();
@@ -125,7 +128,7 @@ export function createChatSession(roomId: string, deps: ChatSessionDeps): ChatSe
     switch (frame.type) {
       case 'welcome':
         log = applyWelcome(log, frame, resumed);
-        if (guestJoin === 'waiting') guestJoin = 'done';
+        if (identityJoin === 'waiting') identityJoin = 'done';
         return notify();
       case 'entry':
       case 'entries': {
@@ -147,7 +150,7 @@ export function createChatSession(roomId: string, deps: ChatSessionDeps): ChatSe
   };
 
   const connection = createChatConnection({
-    roomId,
+    place,
     pageUrl: deps.pageUrl,
     resumeAfter: () => log.cursor,
     frame: onFrame,
@@ -164,7 +167,7 @@ export function createChatSession(roomId: string, deps: ChatSessionDeps): ChatSe
   const box = (): ChatBox | null => {
     const { you, settings, youSettings } = log;
     if (!you || !settings || !youSettings) return null;
-    if (guestJoin === 'done' && you.author === null) return { kind: 'cookieBlocked' };
+    if (identityJoin === 'done' && you.author === null) return { kind: 'cookieBlocked' };
     return postingState(you, settings, youSettings);
   };
 
@@ -191,7 +194,7 @@ export function createChatSession(roomId: string, deps: ChatSessionDeps): ChatSe
     httpSends++;
     notify();
     try {
-      const answer = await deps.postMessage(roomId, text);
+      const answer = await deps.postMessage(place, text);
       if (answer.ok) notice = null;
       else say(answer.message, answer.retryAfterSeconds);
       return answer.ok;
@@ -200,6 +203,25 @@ export function createChatSession(roomId: string, deps: ChatSessionDeps): ChatSe
       return false;
     } finally {
       httpSends--;
+      notify();
+    }
+  };
+
+  /** Takes an identity (guest or account), then reconnects so the edge knows us by it. */
+  const takeIdentity = async (take: () => Promise<unknown>, failed: string) => {
+    joinRequests++;
+    notify();
+    try {
+      await take();
+      identityJoin = 'waiting';
+      notice = null;
+      connection.restart();
+      return true;
+    } catch (error) {
+      say(error instanceof Error ? error.message : failed);
+      return false;
+    } finally {
+      joinRequests--;
       notify();
     }
   };
@@ -219,7 +241,7 @@ export function createChatSession(roomId: string, deps: ChatSessionDeps): ChatSe
         settings: log.settings,
         box: box(),
         notice,
-        joining: joinRequests > 0 || guestJoin === 'waiting',
+        joining: joinRequests > 0 || identityJoin === 'waiting',
         sending: pending.size > 0 || httpSends > 0,
         cursor: log.cursor,
       };
@@ -238,22 +260,13 @@ export function createChatSession(roomId: string, deps: ChatSessionDeps): ChatSe
       return connection.transport() === 'websocket' ? sendOnSocket(text) : sendOverHttp(text);
     },
     async join() {
-      joinRequests++;
-      notify();
-      try {
-        await deps.joinAsGuest();
-        guestJoin = 'waiting';
-        connection.restart();
-      } catch (error) {
-        say(error instanceof Error ? error.message : 'joining the chat failed');
-      } finally {
-        joinRequests--;
-        notify();
-      }
+      await takeIdentity(() => deps.joinAsGuest(), 'joining the chat failed');
     },
+    signIn: (email, password) =>
+      takeIdentity(() => deps.signIn(email, password), 'signing in failed'),
     async remove(seq) {
       try {
-        await deps.deleteMessage(roomId, seq);
+        await deps.deleteMessage(place, seq);
       } catch (error) {
         say(error instanceof Error ? error.message : 'deleting the message failed');
         notify();

@@ -18,16 +18,11 @@ import {
 } from './chat_session.ts';
 import type { LinkEvents, LinkOpener } from './connection.ts';
 import { PING_MS } from './connection.ts';
+import { OPEN_ROOM } from './testing.ts';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-const SETTINGS: ChatSettings = {
-  mode: 'open',
-  slowModeSeconds: 0,
-  links: 'members',
-  guests: true,
-  maxLength: 500,
-};
+const SETTINGS = OPEN_ROOM;
 const GUEST = { id: 'g:me', name: 'guest-mmmm', role: 'guest' as const };
 const NOBODY: ChatYou = {
   author: null,
@@ -106,7 +101,7 @@ interface Setup {
   session: ChatSession;
   net: ReturnType<typeof fakeNetwork>;
   posts: string[];
-  edge: { answers: boolean; postAnswer: PostAnswer; joins: number };
+  edge: { answers: boolean; postAnswer: PostAnswer; joins: number; signIns: string[] };
 }
 
 function setup(t: TestContext): Setup {
@@ -116,9 +111,10 @@ function setup(t: TestContext): Setup {
   const edge = {
     answers: true,
     joins: 0,
+    signIns: [] as string[],
     postAnswer: { ok: true, message: message(99) } as PostAnswer,
   };
-  const session = createChatSession('demo', {
+  const session = createChatSession({ kind: 'rooms', id: 'demo' }, {
     pageUrl: 'https://edge.example/watch/demo',
     openSocket: net.socket,
     openEvents: net.events,
@@ -126,6 +122,11 @@ function setup(t: TestContext): Setup {
     joinAsGuest: () => {
       edge.joins++;
       return Promise.resolve(GUEST);
+    },
+    signIn: (email, password) => {
+      if (password !== 'right') return Promise.reject(new Error('wrong email or password'));
+      edge.signIns.push(email);
+      return Promise.resolve(ME.author);
     },
     postMessage: (_room, text) => {
       posts.push(text);
@@ -282,6 +283,20 @@ test('join: a guest identity, then a reconnect that resumes with it', async (t) 
   assert.equal(session.snapshot().joining, false);
   assert.equal(session.snapshot().box?.kind, 'ready');
   assert.deepEqual(shown(session), [1]);
+});
+
+test('sign in: a refusal is the notice and nothing reconnects; then an account, and a reconnect as it', async (t) => {
+  const { session, net, edge } = setup(t);
+  net.last().welcome({ history: [message(1)], cursor: 1 });
+  assert.equal(await session.signIn('ada@example.test', 'wrong'), false);
+  assert.equal(session.snapshot().notice?.text, 'Wrong email or password.');
+  assert.equal(net.links.length, 1, 'no reconnect after a refused sign-in');
+  assert.equal(await session.signIn('ada@example.test', 'right'), true);
+  assert.deepEqual(edge.signIns, ['ada@example.test']);
+  assert.equal(session.snapshot().notice, null);
+  assert.equal(net.last().url, 'wss://edge.example/api/v1/chat/rooms/demo/ws?after=1');
+  net.last().welcome({ you: ME, cursor: 1 });
+  assert.equal(session.snapshot().box?.kind, 'ready');
 });
 
 test('join, but the next welcome has no identity: the cookie was not kept', async (t) => {

@@ -8,20 +8,21 @@
 // uses the event stream (and posts over HTTP). When HTTP fails too, the network or the
 // edge is down, which says nothing about sockets: we just wait and try again. Once on the
 // event stream the page stays there; a network that blocks sockets rarely stops doing so.
-import type { ChatClientFrame, ChatServerFrame } from '../../../core/wire/chat.ts';
+import {
+  CHAT_PING_MS,
+  type ChatClientFrame,
+  type ChatServerFrame,
+} from '../../../core/wire/chat.ts';
 import { reconnectDelayMs } from './backoff.ts';
-import { eventsUrl, socketUrl } from './chat_api.ts';
+import { type ChatPlace, eventsUrl, socketUrl } from './chat_api.ts';
 
 export type TransportKind = 'websocket' | 'sse';
 /** connecting: never live yet; live: welcomed; reconnecting: was live, is not now. */
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting';
 
 export const SOCKET_FAILURES_BEFORE_FALLBACK = 2;
-/**
- * A ping this often on an open socket: proxies and load balancers close connections that
- * are quiet for a minute or so, and a room's chat can be quiet much longer.
- */
-export const PING_MS = 25_000;
+/** How often an open socket pings (core/wire/chat.ts says why). */
+export const PING_MS = CHAT_PING_MS;
 
 /** What the connection hears from one link (socket or stream): frames as text, and its end. */
 export interface LinkEvents {
@@ -39,7 +40,7 @@ export interface Link {
 export type LinkOpener = (url: string, events: LinkEvents) => Link;
 
 export interface ConnectionOptions {
-  roomId: string;
+  place: ChatPlace;
   /** The page's address: the socket goes to its host. */
   pageUrl: string;
   /** The seq of the last entry applied, where a new connection resumes; null: join fresh. */
@@ -127,8 +128,8 @@ export function createChatConnection(options: ConnectionOptions): ChatConnection
     };
     try {
       link = transport === 'websocket'
-        ? options.openSocket(socketUrl(options.pageUrl, options.roomId, after), events)
-        : options.openEvents(eventsUrl(options.roomId, after), events);
+        ? options.openSocket(socketUrl(options.pageUrl, options.place, after), events)
+        : options.openEvents(eventsUrl(options.place, after), events);
     } catch {
       // A constructor that throws (a policy refusing the address) is a failed link too.
       queueMicrotask(() => events.closed());

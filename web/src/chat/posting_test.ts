@@ -2,14 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatSettings, ChatYou } from '../../../core/wire/chat.ts';
 import { characterCount, noticeOf, noticeText, postingState, sentence } from './posting.ts';
+import { OPEN_ROOM } from './testing.ts';
 
-const OPEN: ChatSettings = {
-  mode: 'open',
-  slowModeSeconds: 0,
-  links: 'members',
-  guests: true,
-  maxLength: 500,
-};
+const OPEN = OPEN_ROOM;
 const nobody: ChatYou = { author: null, canPost: false, reason: 'x', canModerate: false };
 const guest: ChatYou = {
   author: { id: 'g:1', name: 'guest-aaaa', role: 'guest' },

@@ -1,19 +1,27 @@
 // A page's chat as a Preact hook: one session per page (none when the address names no
-// room), followed while the page lives and re-rendered on every change of its snapshot.
+// channel), followed while the page lives and re-rendered on every change of its snapshot.
 import { useEffect, useReducer, useState } from 'preact/hooks';
-import { deleteMessage, edgeAnswers, joinAsGuest, postMessage } from './chat_api.ts';
+import {
+  type ChatPlace,
+  deleteMessage,
+  edgeAnswers,
+  joinAsGuest,
+  postMessage,
+  signIn,
+} from './chat_api.ts';
 import { openBrowserEvents, openBrowserSocket } from './browser_links.ts';
 import { type ChatSession, type ChatSnapshot, createChatSession } from './chat_session.ts';
 
-export function useChat(roomId: string | null): [ChatSession | null, ChatSnapshot | null] {
+export function useChat(place: ChatPlace | null): [ChatSession | null, ChatSnapshot | null] {
   const [session] = useState(() =>
-    roomId
-      ? createChatSession(roomId, {
+    place
+      ? createChatSession(place, {
         pageUrl: location.href,
         openSocket: openBrowserSocket,
         openEvents: openBrowserEvents,
         edgeAnswers,
         joinAsGuest,
+        signIn,
         postMessage,
         deleteMessage,
         now: Date.now,

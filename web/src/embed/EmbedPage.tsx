@@ -2,6 +2,7 @@
 // watch page (in a new tab: the iframe's own site stays). With `?chat=1` the room's chat
 // sits beside the player (below it in a narrow frame).
 import { useEffect } from 'preact/hooks';
+import { roomPlace } from '../chat/chat_api.ts';
 import { ChatPanel } from '../chat/ChatPanel.tsx';
 import { Player } from '../player/Player.tsx';
 import { exposePlayer } from '../player/scripting_api.ts';
@@ -37,7 +38,7 @@ export function EmbedPage({ roomId, latency, chat }: EmbedPageProps) {
           </a>
         )}
       </div>
-      {chat && <ChatPanel roomId={roomId} embedded />}
+      {chat && <ChatPanel place={roomId ? roomPlace(roomId) : null} embedded />}
     </div>
   );
 }

@@ -60,6 +60,13 @@ export function createHlsEngine(options: EngineOptions): Engine {
   hls.on(Events.LEVELS_UPDATED, () => events.changed());
   hls.on(Events.LEVEL_SWITCHED, () => events.changed());
   hls.on(Events.ERROR, onError);
+
+  // An LL-HLS playlist starts on its parts: no need to wait for START_SEGMENTS (tuning.ts).
+  // hls.js reads this on its next tick (every 100 ms), after the first playlist.
+  hls.on(Events.LEVEL_LOADED, (_event, data) => {
+    if (data.details.partList?.length) hls.config.initialLiveManifestSize = 1;
+  });
+
   hls.loadSource(tokenized(options.playlistUrl));
   hls.attachMedia(video);
 

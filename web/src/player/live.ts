@@ -2,7 +2,7 @@
 
 /**
  * How far beyond the player's target latency still counts as live. hls.js aims at its
- * target (3 segments, 6 s by default; PART-HOLD-BACK, 0.75 s, on LL-HLS playlists) and
+ * target (1.5 segments, 3 s by default, tuning.ts; PART-HOLD-BACK, 0.75 s, on LL-HLS) and
  * drifts around it by about a segment while playlists refresh; 3 s more than the target is
  * a delay a viewer would notice and want to skip, anything less is just how live HLS is.
  */

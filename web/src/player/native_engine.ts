@@ -6,7 +6,7 @@ import { nativeSwapDelayMs, withToken } from './token.ts';
 
 /**
  * Where "live" is for native playback: seekable end minus this. Safari picks its own start
- * point; 6 s is hls.js's default target (3 segments of 2 s), so both engines agree.
+ * point, 3 target durations back as the HLS spec asks (6 s with 2 s segments).
  */
 export const NATIVE_TARGET_LATENCY_S = 6;
 

@@ -8,7 +8,13 @@ import Hls, {
   LoadStats,
   type PlaylistLoaderContext,
 } from 'hls.js/light';
-import { hlsTuning, type LatencyMode, latencyModeFrom, tuneBuiltHls } from './tuning.ts';
+import {
+  hlsTuning,
+  type LatencyMode,
+  latencyModeFrom,
+  START_SEGMENTS,
+  tuneBuiltHls,
+} from './tuning.ts';
 
 test('?latency=low selects the low-latency tuning; anything else the default', () => {
   assert.equal(latencyModeFrom('?latency=low'), 'low');
@@ -31,6 +37,9 @@ test('default keeps hls.js live defaults; low may speed up; neither turns LL-HLS
     assert.equal(config.liveSyncDurationCount, undefined);
     assert.equal(config.liveSyncDuration, undefined);
   }
+  // Playback waits for a playlist that reaches back to the target (e2e/player_start_test.ts).
+  assert.equal(normal.initialLiveManifestSize, START_SEGMENTS);
+  assert.equal(low.initialLiveManifestSize, START_SEGMENTS);
   // The pages' CSP forbids hls.js's blob: worker in both modes.
   assert.equal(normal.enableWorker, false);
   assert.equal(low.enableWorker, false);
@@ -116,7 +125,7 @@ test('LL-HLS playlists: both modes play PART-HOLD-BACK behind, with blocking rel
   }
 });
 
-test('ordinary playlists: 3 target durations behind by default, 1.5 in low mode', async () => {
-  assert.equal((await tunedPlay('default', ORDINARY_PLAYLIST)).targetLatency, 6);
-  assert.equal((await tunedPlay('low', ORDINARY_PLAYLIST)).targetLatency, 3);
+test('ordinary playlists: 1.5 target durations behind by default, 1.25 in low mode', async () => {
+  assert.equal((await tunedPlay('default', ORDINARY_PLAYLIST)).targetLatency, 3);
+  assert.equal((await tunedPlay('low', ORDINARY_PLAYLIST)).targetLatency, 2.5);
 });

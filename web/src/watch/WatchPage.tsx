@@ -2,6 +2,7 @@
 // (below it on phones) and the code to embed it elsewhere.
 import { useEffect } from 'preact/hooks';
 import { STATE_LABELS } from '../api.ts';
+import { roomPlace } from '../chat/chat_api.ts';
 import { ChatPanel } from '../chat/ChatPanel.tsx';
 import { Player } from '../player/Player.tsx';
 import { exposePlayer } from '../player/scripting_api.ts';
@@ -51,7 +52,7 @@ export function WatchPage({ roomId, latency }: WatchPageProps) {
           <Player playback={playback} snapshot={snapshot} />
         </div>
         <div class='watch-chat'>
-          <ChatPanel roomId={roomId} />
+          <ChatPanel place={roomId ? roomPlace(roomId) : null} />
         </div>
         {roomId && room && (
           <div class='watch-embed'>

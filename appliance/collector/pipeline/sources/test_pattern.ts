@@ -39,6 +39,17 @@ export function testPatternVideo(options: TestPatternOptions): SourceChain {
   };
 }
 
+/**
+ * A muted mixer feed: live digital silence in the test tone's format, for trying the
+ * silence alarm (collector.audio.kind silent) without unplugging anything.
+ */
+export function silentTestAudio(): SourceChain {
+  return {
+    head: `audiomixer name=${MIC_ELEMENT}`,
+    sideChains: [chain('audiotestsrc is-live=true wave=silence', `${MIC_ELEMENT}.`)],
+  };
+}
+
 /** −26 dBFS 440 Hz tone under a −6 dBFS 1 kHz beep of 100 ms at every whole second. */
 export function testPatternAudio(): SourceChain {
   return {

@@ -1,0 +1,2 @@
+ALTER TABLE `publish_sessions` ADD `end_detail` text;--> statement-breakpoint
+ALTER TABLE `publish_sessions` ADD `renditions` integer;
